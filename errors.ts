@@ -9,7 +9,7 @@ import { errnoCodes } from "./constants/mod.ts";
 
 const codeNames: Map<number, string> = new Map();
 // Aliases share a value; name it as Python's errno.errorcode does.
-const PREFERRED = new Set(["EAGAIN", "EDEADLK", "EOPNOTSUPP"]);
+const PREFERRED = new Set(["EAGAIN", "EDEADLOCK", "ENOTSUP"]);
 for (const [name, value] of Object.entries(errnoCodes)) {
   if (!codeNames.has(value) || PREFERRED.has(name)) codeNames.set(value, name);
 }

@@ -12,7 +12,14 @@ import type { Address } from "./families/types.ts";
 import { decodeAddress, encodeAddress } from "./families/mod.ts";
 import { addressContext } from "./resolver.ts";
 import { check, errno, ioSize, libc, size } from "./ffi/sys.ts";
-import { READ, reactor, WRITE } from "./ffi/reactor.ts";
+import { reactor, READ, WRITE } from "./ffi/reactor.ts";
+import {
+  type AsyncOptions,
+  type Attempt,
+  core,
+  FAILED,
+  type SocketCore,
+} from "./_core.ts";
 
 export type { Address } from "./families/types.ts";
 
@@ -73,7 +80,9 @@ function validTimeout(ms: unknown): number | null {
       `timeout must be a number of milliseconds or null, not ${typeof ms}`,
     );
   }
-  if (Number.isNaN(ms)) throw new RangeError("Invalid value NaN (not a number)");
+  if (Number.isNaN(ms)) {
+    throw new RangeError("Invalid value NaN (not a number)");
+  }
   if (ms < 0) throw new RangeError("Timeout value out of range");
   if (!Number.isFinite(ms)) {
     throw new RangeError("timeout doesn't fit into C timeval");
@@ -198,15 +207,7 @@ function formatAddress(a: Address): string {
   return JSON.stringify(a);
 }
 
-/** The last argument of every async call. */
-export interface AsyncOptions {
-  /** Aborting rejects the call with `signal.reason`; nothing is consumed. */
-  signal?: AbortSignal;
-}
-
-/** Marks "the call failed; read errno" in the async driver. */
-const FAILED = Symbol("failed");
-type Attempt<T> = () => T | typeof FAILED;
+export type { AsyncOptions } from "./_core.ts";
 
 /** FIFO of async calls in one direction, so concurrent calls keep order. */
 class Lane {
@@ -259,6 +260,7 @@ export class Socket implements Disposable, AsyncDisposable {
   #readLane: Lane | undefined;
   #writeLane: Lane | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
+  #core: SocketCore | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #family: number;
   #type: number;
@@ -451,6 +453,36 @@ export class Socket implements Disposable, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     this.close();
     return Promise.resolve();
+  }
+
+  /** @internal */
+  get [core](): SocketCore {
+    return this.#core ??= {
+      fd: (syscall) => this.#fdFor(syscall),
+      encode: (address) => this.#encode(address),
+      decode: (bytes) => decodeAddress(bytes, addressContext),
+      sync: (dir, syscall, attempt) =>
+        this.#syncDrive(dir === "read" ? POLLIN : POLLOUT, syscall, attempt),
+      async: (dir, syscall, options, attempt) =>
+        this.#drive(
+          dir === "read" ? this.#reads : this.#writes,
+          dir === "read" ? READ : WRITE,
+          syscall,
+          options,
+          attempt,
+        ),
+    };
+  }
+
+  /** The blocking driver: Python's mode rules around one system call. */
+  #syncDrive<T>(events: number, syscall: string, attempt: Attempt<T>): T {
+    let deadline = -1;
+    for (;;) {
+      this.#fdFor(syscall);
+      const r = attempt();
+      if (r !== FAILED) return r;
+      deadline = this.#retry(errno(), events, syscall, deadline);
+    }
   }
 
   #fdFor(syscall: string): number {
@@ -1223,7 +1255,6 @@ export class Socket implements Disposable, AsyncDisposable {
   #scratchOrNull(): Address | null {
     return lenView.getUint32(0, LITTLE) === 0 ? null : this.#decodeScratch();
   }
-
 
   // ---- async forms ------------------------------------------------------
 

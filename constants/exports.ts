@@ -293,8 +293,8 @@ export const CAN_RTR_FLAG: number | undefined = C.CAN_RTR_FLAG;
 /** CAN (Controller Area Network) constant `CAN_SFF_MASK`. `undefined` where the platform lacks it. */
 export const CAN_SFF_MASK: number | undefined = C.CAN_SFF_MASK;
 
-/** errno value `EAGAIN`, which Python's socket module re-exports. `undefined` where the platform lacks it. */
-export const EAGAIN: number | undefined = C.EAGAIN;
+/** errno value `EAGAIN`, which Python's socket module re-exports. */
+export const EAGAIN: number = C.EAGAIN as number;
 
 /** Error code of getaddrinfo()/getnameinfo() `EAI_ADDRFAMILY`. `undefined` where the platform lacks it. */
 export const EAI_ADDRFAMILY: number | undefined = C.EAI_ADDRFAMILY;
@@ -332,8 +332,8 @@ export const EAI_SOCKTYPE: number = C.EAI_SOCKTYPE as number;
 /** Error code of getaddrinfo()/getnameinfo() `EAI_SYSTEM`. `undefined` where the platform lacks it. */
 export const EAI_SYSTEM: number | undefined = C.EAI_SYSTEM;
 
-/** errno value `EBADF`, which Python's socket module re-exports. `undefined` where the platform lacks it. */
-export const EBADF: number | undefined = C.EBADF;
+/** errno value `EBADF`, which Python's socket module re-exports. */
+export const EBADF: number = C.EBADF as number;
 
 /** Flag for eventfd() `EFD_CLOEXEC`. Not in CPython's `socket` module. `undefined` where the platform lacks it. */
 export const EFD_CLOEXEC: number | undefined = C.EFD_CLOEXEC;
@@ -389,8 +389,8 @@ export const ETHERTYPE_VLAN: number | undefined = C.ETHERTYPE_VLAN;
 /** Ethernet protocol number for AF_PACKET `ETH_P_ALL`. `undefined` where the platform lacks it. */
 export const ETH_P_ALL: number | undefined = C.ETH_P_ALL;
 
-/** errno value `EWOULDBLOCK`, which Python's socket module re-exports. `undefined` where the platform lacks it. */
-export const EWOULDBLOCK: number | undefined = C.EWOULDBLOCK;
+/** errno value `EWOULDBLOCK`, which Python's socket module re-exports. */
+export const EWOULDBLOCK: number = C.EWOULDBLOCK as number;
 
 /** File-descriptor flag (fcntl F_GETFD/F_SETFD) `FD_CLOEXEC`. Not in CPython's `socket` module. `undefined` where the platform lacks it. */
 export const FD_CLOEXEC: number | undefined = C.FD_CLOEXEC;

@@ -6,9 +6,11 @@
  */
 
 /** A C struct: its `sizeof` and the byte offset of each field by C name. */
-export type Struct<F extends string> = { readonly size: number } & {
-  readonly [K in F]: number;
-};
+export type Struct<F extends string> =
+  & { readonly size: number }
+  & {
+    readonly [K in F]: number;
+  };
 
 /** Struct layouts and scalar sizes of one platform (OS + CPU). */
 export interface Layout {

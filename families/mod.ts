@@ -33,15 +33,17 @@ const EAFNOSUPPORT: number = errnoOf("EAFNOSUPPORT");
 const DATA_START: number = layout.sockaddr.sa_family +
   layout.sizes.sa_family_t;
 
-type Encoder = (address: unknown, ctx: AddressContext) => Uint8Array;
-type Decoder = (b: Uint8Array, ctx: AddressContext) => Address;
+interface Codec {
+  readonly name: string;
+  readonly encode: (address: unknown, ctx: AddressContext) => Uint8Array;
+  readonly decode: (b: Uint8Array, ctx: AddressContext) => Address;
+}
 
-const codecs: ReadonlyMap<number, readonly [string, Encoder, Decoder]> =
-  new Map<number, readonly [string, Encoder, Decoder]>([
-    [AF_INET, ["AF_INET", encodeInet, decodeInet]],
-    [AF_INET6, ["AF_INET6", encodeInet6, decodeInet6]],
-    [AF_UNIX, ["AF_UNIX", encodeUnix, decodeUnix]],
-  ]);
+const codecs: ReadonlyMap<number, Codec> = new Map<number, Codec>([
+  [AF_INET, { name: "AF_INET", encode: encodeInet, decode: decodeInet }],
+  [AF_INET6, { name: "AF_INET6", encode: encodeInet6, decode: decodeInet6 }],
+  [AF_UNIX, { name: "AF_UNIX", encode: encodeUnix, decode: decodeUnix }],
+]);
 
 /**
  * Encodes `address` as the sockaddr for a socket of `family`. The whole
@@ -74,11 +76,11 @@ export function encodeAddress(
     throw new OSError(
       EAFNOSUPPORT,
       `getsockaddrarg: bad family ${family} (addresses can be given for ${
-        [...codecs.values()].map(([name]) => name).join(", ")
+        [...codecs.values()].map((c) => c.name).join(", ")
       })`,
     );
   }
-  return codec[1](address, ctx);
+  return codec.encode(address, ctx);
 }
 
 /**
@@ -113,6 +115,6 @@ export function addressFamilyOf(b: Uint8Array): number {
 export function decodeAddress(b: Uint8Array, ctx: AddressContext): Address {
   const family = getFamily(b);
   const codec = codecs.get(family);
-  if (codec !== undefined) return codec[2](b, ctx);
+  if (codec !== undefined) return codec.decode(b, ctx);
   return { family, data: b.slice(Math.min(b.byteLength, DATA_START)) };
 }

@@ -36,8 +36,8 @@ const EFD_CLOEXEC = C.EFD_CLOEXEC;
 const EFD_NONBLOCK = C.EFD_NONBLOCK;
 const EV = layout.epoll_event;
 const MAX_EVENTS = 256;
-/** Ready rounds served without blocking before the loop yields. */
-const MAX_SPIN = 32;
+/** Ready rounds served in microtasks before yielding a macrotask turn. */
+const MAX_SPIN = 64;
 const WAKE_TOKEN = 0xffffffff;
 
 /** Readiness a waiter asks for. */
@@ -67,6 +67,11 @@ interface BlockingWaiter {
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EIGHT = size(8);
 
+/** Runs `fn` on the next macrotask turn (both runtimes have setImmediate). */
+const immediate: (fn: () => void) => void =
+  // deno-lint-ignore no-explicit-any
+  (globalThis as any).setImmediate ?? ((fn) => setTimeout(fn, 0));
+
 class Reactor {
   #epfd = -1;
   #wakefd = -1;
@@ -74,7 +79,9 @@ class Reactor {
   #count = 0;
   #blocking: BlockingWaiter | undefined;
   #inFlight = false;
-  #armQueued = false;
+  #checkQueued = false;
+  #idleQueued = false;
+  /** Ready rounds served in microtasks since the last macrotask turn. */
   #spins = 0;
   readonly #syncEvents = new Uint8Array(EV.size * MAX_EVENTS);
   readonly #ctl = new Uint8Array(EV.size);
@@ -93,9 +100,7 @@ class Reactor {
     this.#epfd = ep;
     this.#wakefd = ev;
     this.#control(EPOLL_CTL_ADD, ev, EPOLLIN, WAKE_TOKEN);
-    this.#blocking = runtime.name === "deno"
-      ? denoWaiter(ep)
-      : bunWaiter(ep);
+    this.#blocking = runtime.name === "deno" ? denoWaiter(ep) : bunWaiter(ep);
   }
 
   #control(op: number, fd: number, events: number, token: number): void {
@@ -200,14 +205,16 @@ class Reactor {
     this.#fds.delete(fd);
   }
 
-  /** Nobody waits: let an in-flight blocking wait return, unref. */
+  /** Nobody waits: the idle step ends the blocking wait, if any. */
   #idle(): void {
-    this.#blocking?.ref(false);
-    if (this.#inFlight) {
-      const one = new Uint8Array(8);
-      new DataView(one.buffer).setBigUint64(0, 1n, LITTLE);
-      libc.write(this.#wakefd, one, EIGHT);
-    }
+    this.#scheduleIdle();
+  }
+
+  /** Makes an in-flight blocking wait return (the eventfd turns readable). */
+  #wake(): void {
+    const one = new Uint8Array(8);
+    new DataView(one.buffer).setBigUint64(0, 1n, LITTLE);
+    libc.write(this.#wakefd, one, EIGHT);
   }
 
   /**
@@ -230,26 +237,56 @@ class Reactor {
     return (this.#fds.get(fd)?.waiters.length ?? 0) > 0;
   }
 
+  /**
+   * Someone waits: look for readiness once the current microtasks are done
+   * (a same-process peer has usually acted by then), and at the latest on
+   * the next macrotask turn, which also bounds how long a busy loop of
+   * ready sockets can hold off timers and other I/O.
+   */
   #schedule(): void {
-    if (this.#armQueued || this.#inFlight) return;
-    this.#armQueued = true;
-    queueMicrotask(() => this.#poll());
-  }
-
-  /** Serves what is ready now; blocks off-thread only when nothing is. */
-  #poll(): void {
-    this.#armQueued = false;
-    if (this.#count === 0 || this.#inFlight) return;
     if (this.#spins < MAX_SPIN) {
-      const n = libc.epoll_wait(this.#epfd, this.#syncEvents, MAX_EVENTS, 0);
-      if (n > 0) {
-        this.#spins++;
-        this.#dispatch(this.#syncEvents, n);
-        if (this.#count > 0) this.#schedule();
-        return;
+      if (!this.#checkQueued) {
+        this.#checkQueued = true;
+        queueMicrotask(this.#check);
       }
     }
+    this.#scheduleIdle();
+  }
+
+  #scheduleIdle(): void {
+    if (this.#idleQueued) return;
+    this.#idleQueued = true;
+    immediate(this.#onIdle);
+  }
+
+  /** Serves what is ready now, without blocking; true if anything was. */
+  #pollNow(): boolean {
+    const n = libc.epoll_wait(this.#epfd, this.#syncEvents, MAX_EVENTS, 0);
+    if (n <= 0) return false;
+    this.#dispatch(this.#syncEvents, n);
+    return true;
+  }
+
+  readonly #check = (): void => {
+    this.#checkQueued = false;
+    if (this.#count > 0 && this.#pollNow()) this.#spins++;
+  };
+
+  /**
+   * The macrotask step: serve what is ready, then block off-thread if
+   * anyone still waits; or, when nobody does, end the blocking wait so an
+   * idle process can exit.
+   */
+  readonly #onIdle = (): void => {
+    this.#idleQueued = false;
     this.#spins = 0;
+    if (this.#count > 0) this.#pollNow();
+    if (this.#count === 0) {
+      this.#blocking?.ref(false);
+      if (this.#inFlight) this.#wake();
+      return;
+    }
+    if (this.#inFlight) return;
     this.#inFlight = true;
     this.#blocking!.wait().then((buf) => {
       this.#inFlight = false;
@@ -258,12 +295,12 @@ class Reactor {
         MAX_EVENTS,
       );
       if (n > 0) this.#dispatch(buf.subarray(8), n);
-      if (this.#count > 0) this.#schedule();
+      this.#scheduleIdle();
     }, (e) => {
       this.#inFlight = false;
       this.#failAll(e);
     });
-  }
+  };
 
   #dispatch(buf: Uint8Array, n: number): void {
     const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -342,7 +379,12 @@ function bunWaiter(epfd: number): BlockingWaiter {
   const sab = new SharedArrayBuffer(16 + EV.size * MAX_EVENTS);
   const ctl = new Int32Array(sab, 0, 4);
   const src = `(${bunWorkerMain.toString()})(${
-    JSON.stringify({ paths: LIBC_PATHS, epfd, max: MAX_EVENTS, evSize: EV.size })
+    JSON.stringify({
+      paths: LIBC_PATHS,
+      epfd,
+      max: MAX_EVENTS,
+      evSize: EV.size,
+    })
   })`;
   // deno-lint-ignore no-explicit-any
   const W = (globalThis as any).Worker;

@@ -11,21 +11,25 @@ What it does:
 
 1. Collects the constant names: every integer constant of the running
    python3's `socket` module, every name CPython's `Modules/socketmodule.c`
-   adds on Linux up to 3.14 (CPYTHON_NAMES, copied from the source so that
-   names newer than the running python3 are included), and the names this
-   library needs itself (LIBRARY_NAMES, each with its reason).
+   (main branch, 3.14 era) adds on Linux (CPYTHON_NAMES, copied from the
+   source so that names newer than the running python3 are included), and
+   the names this library needs itself (LIBRARY_NAMES, each with a reason).
 2. Compiles one C translation unit with the system headers for each CPU,
    `-S` only: every value is printed into the assembly by an `asm` statement
    with an immediate operand, so nothing runs on the target. A name is
-   emitted only where its guard holds (`#if defined(NAME)` unless it is an
-   CPython adds it unconditionally under a header, see BLOCK_GUARDS), as
-   CPython decides.
+   emitted only where CPython would add it: under `#if defined(NAME)`, or,
+   for the names CPython adds unconditionally once a header is found (many
+   are enum constants, invisible to #ifdef), under that header's HAVE_*
+   macro (BLOCK_GUARDS). CPython's Bluetooth names need BlueZ's headers
+   (libbluetooth-dev); without them, as here, they are left out, as in a
+   CPython built without them.
 3. Aborts if a name python3 has is missing or differs, if a library name is
    missing, or if the two CPUs disagree on a constant (the table is per OS).
 4. Does the same for errno (every name of python3's `errno` module).
 5. Computes every struct size and offset listed in constants/types.ts
    (`Layout`) for x86_64 and aarch64 the same way.
-6. Writes both files with sorted keys and runs `deno fmt` on them.
+6. Writes both files (constants and errno sorted by name, layouts in
+   types.ts order) and runs `deno fmt` on them.
 """
 
 from __future__ import annotations
@@ -462,7 +466,8 @@ LIBRARY_NAMES = {
 # alike (from a header or from CPython's own default), so exports.ts types
 # them `number`. Deliberately conservative: a name one of them may lack
 # (AF_UNIX on old Windows, SO_REUSEPORT, MSG_DONTWAIT, TCP_KEEPIDLE,
-# EAI_NODATA, ...) stays `number | undefined`.
+# EAI_NODATA, ...) stays `number | undefined`. EAGAIN, EBADF and
+# EWOULDBLOCK come from Lib/socket.py, which gives each a default.
 EVERYWHERE = """
 AF_INET AF_INET6 AF_UNSPEC
 SOCK_STREAM SOCK_DGRAM SOCK_RAW SOCK_SEQPACKET SOCK_RDM
@@ -487,6 +492,7 @@ EAI_AGAIN EAI_BADFLAGS EAI_FAIL EAI_FAMILY EAI_MEMORY EAI_NONAME
 EAI_SERVICE EAI_SOCKTYPE
 INADDR_ANY INADDR_BROADCAST INADDR_LOOPBACK INADDR_NONE INADDR_UNSPEC_GROUP
 INADDR_ALLHOSTS_GROUP INADDR_MAX_LOCAL_GROUP
+EAGAIN EBADF EWOULDBLOCK
 """.split()
 
 # Layout fields that are not offsetof(struct S, field).

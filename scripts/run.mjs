@@ -32,8 +32,12 @@ function ensureRuntimes() {
   if (deno?.includes(`deno ${pins.deno}`) && bun?.trim() === pins.bun) return;
   console.log(`== installing deno ${pins.deno} and bun ${pins.bun} (npm)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const args = existsSync(join(root, "package-lock.json")) ? ["ci"] : ["install"];
-  if (run(npm, [...args, "--no-audit", "--no-fund", "--foreground-scripts"]) !== 0) {
+  const args = existsSync(join(root, "package-lock.json"))
+    ? ["ci"]
+    : ["install"];
+  if (
+    run(npm, [...args, "--no-audit", "--no-fund", "--foreground-scripts"]) !== 0
+  ) {
     console.error("npm install failed");
     process.exit(1);
   }
@@ -60,13 +64,27 @@ const env = { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
 
 const steps = {
   demo: [
-    ["demo under Deno", deno, ["run", "--allow-ffi", "--allow-read", "--allow-write", "--allow-env", "examples/demo.ts"]],
+    ["demo under Deno", deno, [
+      "run",
+      "--allow-ffi",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "examples/demo.ts",
+    ]],
     ["demo under Bun", bunBin, ["examples/demo.ts"]],
   ],
   test: [
     ["deno fmt --check", deno, ["fmt", "--check"]],
     ["deno lint", deno, ["lint"]],
-    ["deno check", deno, ["check", "mod.ts", "tests/", "bench/", "examples/", "scripts/"]],
+    ["deno check", deno, [
+      "check",
+      "mod.ts",
+      "tests/",
+      "bench/",
+      "examples/",
+      "scripts/",
+    ]],
     ["deno doc --lint mod.ts", deno, ["doc", "--lint", "mod.ts"]],
     ["deno publish --dry-run", deno, ["publish", "--dry-run", "--allow-dirty"]],
     ["deno test", deno, ["test", "-A", "--doc", "tests/", "mod.ts"]],
@@ -90,7 +108,11 @@ for (const [name, cmd, args] of steps[job]) {
   console.log(`\n== ${name}`);
   const t0 = Date.now();
   const status = run(cmd, args, { env });
-  console.log(`== ${name}: ${status === 0 ? "ok" : `FAILED (exit ${status})`} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  console.log(
+    `== ${name}: ${status === 0 ? "ok" : `FAILED (exit ${status})`} in ${
+      ((Date.now() - t0) / 1000).toFixed(1)
+    } s`,
+  );
   if (status !== 0) failed.push(name);
 }
 if (failed.length > 0) {

@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { test } from "./harness.ts";
-import {
-  bytes,
-  openFds,
-  python,
-  pythonPeer,
-  tempDir,
-  text,
-} from "./_util.ts";
+import { bytes, openFds, python, pythonPeer, tempDir, text } from "./_util.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -162,7 +155,10 @@ test("detach() hands over the fd and leaves the socket closed", () => {
   const s = socket();
   const fd = s.detach();
   assert.equal(s.fileno(), -1);
-  assert.throws(() => s.getsockname(), (e: unknown) => (e as OSError).errno === 9);
+  assert.throws(
+    () => s.getsockname(),
+    (e: unknown) => (e as OSError).errno === 9,
+  );
   assert.equal(libc.close(fd), 0);
 });
 
@@ -306,7 +302,10 @@ test("unix sockets: path, abstract, autobind and unnamed addresses", () => {
     a.bind(path);
     assert.equal(a.getsockname(), path);
     using b = socket(UNIX, SOCK_DGRAM);
-    const abstract = new Uint8Array([0, ...bytes(`sockets-test-${Math.random()}`)]);
+    const abstract = new Uint8Array([
+      0,
+      ...bytes(`sockets-test-${Math.random()}`),
+    ]);
     b.bind(abstract);
     assert.deepEqual(b.getsockname(), abstract);
     using c = socket(UNIX, SOCK_DGRAM);
@@ -410,7 +409,10 @@ test("setsockopt(null, optlen) passes a NULL pointer of that length", () => {
     () => s.setsockopt(SOL_SOCKET, SO_REUSEADDR, null, 4),
     (e: unknown) => (e as OSError).code === "EFAULT",
   );
-  assert.throws(() => s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 2 ** 40), RangeError);
+  assert.throws(
+    () => s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 2 ** 40),
+    RangeError,
+  );
   assert.throws(
     () => s.setsockopt(SOL_SOCKET, SO_REUSEADDR, "1" as unknown as number),
     TypeError,
@@ -599,8 +601,15 @@ test("argument errors are TypeError/RangeError before any system call", () => {
   assert.throws(() => s.recvIntoSync("x" as unknown as Uint8Array), TypeError);
   assert.throws(() => s.sendSync("text" as unknown as Uint8Array), TypeError);
   assert.throws(() => s.bind({ host: "127.0.0.1", port: 70000 }), RangeError);
-  assert.throws(() => s.bind({ host: 1, port: 1 } as unknown as { host: string; port: number }), TypeError);
-  assert.throws(() => s.bind("nope" as unknown as { host: string; port: number }), TypeError);
+  assert.throws(
+    () =>
+      s.bind({ host: 1, port: 1 } as unknown as { host: string; port: number }),
+    TypeError,
+  );
+  assert.throws(
+    () => s.bind("nope" as unknown as { host: string; port: number }),
+    TypeError,
+  );
   using u = socket(UNIX, SOCK_STREAM);
   assert.throws(() => u.bind("x".repeat(200)), OSError);
 });
@@ -661,7 +670,9 @@ test("fuzz: random values at every address-taking call fail cleanly", () => {
       case 3:
         return [pick(hosts), scalar()];
       default:
-        return new Uint8Array(Array.from({ length: rnd() * 120 }, () => rnd() * 256));
+        return new Uint8Array(
+          Array.from({ length: rnd() * 120 }, () => rnd() * 256),
+        );
     }
   };
   const socks = [
@@ -696,6 +707,9 @@ test("fuzz: random values at every address-taking call fail cleanly", () => {
     }
   }
   for (const s of socks) s.close();
-  assert.ok(counts.TypeError > 100 && counts.RangeError > 50, JSON.stringify(counts));
+  assert.ok(
+    counts.TypeError > 100 && counts.RangeError > 50,
+    JSON.stringify(counts),
+  );
   assert.ok(counts.OSError > 10, JSON.stringify(counts));
 });
