@@ -64,6 +64,8 @@ export class OSError extends Error {
   syscall?: string;
 
   /**
+   * Builds the error; {@link errnoError} picks the subclass for you.
+   *
    * @param errno the error number
    * @param strerror the text; defaults to the C library's description
    * @param syscall the failing call, when known
@@ -75,6 +77,7 @@ export class OSError extends Error {
     if (syscall !== undefined) this.syscall = syscall;
   }
 
+  /** The class name (`"ConnectionRefusedError"`), as Python shows it. */
   override get name(): string {
     return this.constructor.name;
   }
@@ -107,6 +110,8 @@ export class FileExistsError extends OSError {}
  */
 export class TimeoutError extends OSError {
   /**
+   * Builds a timeout error; without arguments it is the socket timeout.
+   *
    * @param errno defaults to `ETIMEDOUT`
    * @param strerror defaults to `"timed out"`
    * @param syscall the call that timed out
@@ -125,6 +130,8 @@ export class TimeoutError extends OSError {
  */
 export class GaiError extends OSError {
   /**
+   * Builds a resolver error.
+   *
    * @param errno the `EAI_*` code
    * @param strerror the `gai_strerror` text
    * @param syscall `getaddrinfo` or `getnameinfo`
@@ -138,6 +145,8 @@ export class GaiError extends OSError {
 /** A `gethostbyname`/`gethostbyaddr` failure: `errno` is `h_errno`. */
 export class HError extends OSError {
   /**
+   * Builds a host-database error.
+   *
    * @param errno the `h_errno` value
    * @param strerror the `hstrerror` text
    * @param syscall the failing call

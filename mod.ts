@@ -32,7 +32,7 @@ export {
   socket,
   socketpair,
 } from "./socket.ts";
-export type { Address } from "./socket.ts";
+export type { Address, AsyncOptions } from "./socket.ts";
 export type {
   Inet6Address,
   InetAddress,

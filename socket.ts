@@ -655,6 +655,20 @@ export class Socket implements Disposable, AsyncDisposable {
    * ```
    */
   getsockopt(level: number, name: number): number;
+  /**
+   * Reads up to `buflen` raw bytes of a socket option.
+   *
+   * @param level the option level
+   * @param name the option
+   * @param buflen byte length to read (1..1024)
+   * @returns the bytes the kernel wrote
+   * @example
+   * ```ts
+   * import { SO_LINGER, SOL_SOCKET, socket } from "@sockets/socket";
+   * using s = socket();
+   * console.log(s.getsockopt(SOL_SOCKET, SO_LINGER, 8)); // struct linger
+   * ```
+   */
   getsockopt(level: number, name: number, buflen: number): Uint8Array;
   getsockopt(
     level: number,
@@ -703,6 +717,20 @@ export class Socket implements Disposable, AsyncDisposable {
     name: number,
     value: number | boolean | Uint8Array,
   ): void;
+  /**
+   * Sets an option from a NULL pointer and a length (`ALG_SET_AEAD_AUTHSIZE`).
+   *
+   * @param level the option level
+   * @param name the option
+   * @param value `null`
+   * @param optlen the length passed with the NULL pointer
+   * @example
+   * ```ts
+   * import { SO_REUSEADDR, SOL_SOCKET, socket } from "@sockets/socket";
+   * using s = socket();
+   * try { s.setsockopt(SOL_SOCKET, SO_REUSEADDR, null, 4); } catch (e) { console.log(e); } // EFAULT
+   * ```
+   */
   setsockopt(level: number, name: number, value: null, optlen: number): void;
   setsockopt(
     level: number,
@@ -1113,6 +1141,22 @@ export class Socket implements Disposable, AsyncDisposable {
    * ```
    */
   sendtoSync(data: Uint8Array, address: Address): number;
+  /**
+   * Sends a datagram to `address` with `MSG_*` flags (`sendto(2)`).
+   *
+   * @param data the bytes
+   * @param flags `MSG_*` flags
+   * @param address the destination
+   * @returns the number of bytes sent
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * s.sendtoSync(new Uint8Array([1]), 0, r.getsockname());
+   * ```
+   */
   sendtoSync(data: Uint8Array, flags: number, address: Address): number;
   sendtoSync(
     data: Uint8Array,
@@ -1488,6 +1532,23 @@ export class Socket implements Disposable, AsyncDisposable {
     address: Address,
     options?: AsyncOptions,
   ): Promise<number>;
+  /**
+   * Sends a datagram to `address` with `MSG_*` flags, without blocking.
+   *
+   * @param data the bytes
+   * @param flags `MSG_*` flags
+   * @param address the destination
+   * @param options `{ signal }`
+   * @returns the number of bytes sent
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * await s.sendto(new Uint8Array([1]), 0, r.getsockname());
+   * ```
+   */
   sendto(
     data: Uint8Array,
     flags: number,
@@ -1730,10 +1791,12 @@ export class Socket implements Disposable, AsyncDisposable {
     return `<Socket${closed} ${parts.join(" ")}>`;
   }
 
+  /** Deno's `console.log` shows {@link Socket.toString}. */
   [inspectDeno](): string {
     return this.toString();
   }
 
+  /** Bun's and Node's `console.log` show {@link Socket.toString}. */
   [inspectNode](): string {
     return this.toString();
   }

@@ -17,7 +17,7 @@
  *
  * @module
  */
-import { C, layout } from "../constants/mod.ts";
+import { C, errnoCodes, layout } from "../constants/mod.ts";
 import { errnoError } from "../errors.ts";
 import { TimeoutError } from "../errors.ts";
 import { errno, libc, LIBC_PATHS, runtime, size } from "./sys.ts";
@@ -35,6 +35,8 @@ const EPOLL_CLOEXEC = C.EPOLL_CLOEXEC;
 const EFD_CLOEXEC = C.EFD_CLOEXEC;
 const EFD_NONBLOCK = C.EFD_NONBLOCK;
 const EV = layout.epoll_event;
+const ENOENT = errnoCodes.ENOENT;
+const EBADF = errnoCodes.EBADF;
 const MAX_EVENTS = 256;
 /** Ready rounds served in microtasks before yielding a macrotask turn. */
 const MAX_SPIN = 64;
@@ -104,13 +106,17 @@ class Reactor {
   }
 
   #control(op: number, fd: number, events: number, token: number): void {
+    if (this.#tryControl(op, fd, events, token) !== 0) {
+      throw errnoError(errno(), "epoll_ctl");
+    }
+  }
+
+  #tryControl(op: number, fd: number, events: number, token: number): number {
     const v = this.#ctlView;
     v.setUint32(EV.events, events, LITTLE);
     v.setUint32(EV.data, token, LITTLE);
     v.setUint32(EV.data + 4, 0, LITTLE);
-    if (libc.epoll_ctl(this.#epfd, op, fd, this.#ctl) !== 0) {
-      throw errnoError(errno(), "epoll_ctl");
-    }
+    return libc.epoll_ctl(this.#epfd, op, fd, this.#ctl);
   }
 
   /** Re-arms a one-shot registration for the union of what waiters want. */
@@ -120,11 +126,12 @@ class Reactor {
     if (want === 0) return;
     const ev = ((want & READ) ? EPOLLIN | EPOLLRDHUP : 0) |
       ((want & WRITE) ? EPOLLOUT : 0) | EPOLLONESHOT;
-    if (st.added) this.#control(EPOLL_CTL_MOD, fd, ev, fd);
-    else {
-      this.#control(EPOLL_CTL_ADD, fd, ev, fd);
-      st.added = true;
-    }
+    // A registration stays (disarmed) between waits: one MOD re-arms it.
+    // ENOENT: the number was closed and reused behind our back.
+    if (st.added && this.#tryControl(EPOLL_CTL_MOD, fd, ev, fd) === 0) return;
+    if (st.added && errno() !== ENOENT) throw errnoError(errno(), "epoll_ctl");
+    this.#control(EPOLL_CTL_ADD, fd, ev, fd);
+    st.added = true;
   }
 
   /**
@@ -150,7 +157,7 @@ class Reactor {
     return new Promise<void>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const onAbort = (): void => {
-        this.#drop(fd, state, w);
+        this.#drop(state, w);
         reject(signal!.reason);
       };
       const w: Waiter = {
@@ -165,7 +172,7 @@ class Reactor {
       if (deadline >= 0) {
         const left = Math.max(0, deadline - performance.now());
         timer = setTimeout(() => {
-          this.#drop(fd, state, w);
+          this.#drop(state, w);
           reject(new TimeoutError(undefined, undefined, syscall));
         }, Math.ceil(left));
       }
@@ -175,7 +182,7 @@ class Reactor {
       try {
         this.#arm(fd, state);
       } catch (e) {
-        this.#drop(fd, state, w);
+        this.#drop(state, w);
         reject(e);
         return;
       }
@@ -185,23 +192,19 @@ class Reactor {
   }
 
   /** Removes a waiter that gave up (abort, timeout, close). */
-  #drop(fd: number, st: FdState, w: Waiter): void {
+  #drop(st: FdState, w: Waiter): void {
     const i = st.waiters.indexOf(w);
     if (i < 0) return;
     st.waiters.splice(i, 1);
     w.cleanup();
     this.#count--;
-    if (st.waiters.length === 0) this.#release(fd, st);
+    // Still armed for what it wanted: a later event is just ignored.
     if (this.#count === 0) this.#idle();
   }
 
+  /** Removes the registration (before the fd is closed or handed off). */
   #release(fd: number, st: FdState): void {
-    if (st.added) {
-      // The fd may be closed already (close() drops waiters afterwards).
-      const v = this.#ctlView;
-      v.setUint32(EV.events, 0, LITTLE);
-      libc.epoll_ctl(this.#epfd, EPOLL_CTL_DEL, fd, this.#ctl);
-    }
+    if (st.added) this.#tryControl(EPOLL_CTL_DEL, fd, 0, 0);
     this.#fds.delete(fd);
   }
 
@@ -224,12 +227,12 @@ class Reactor {
   forget(fd: number): void {
     const st = this.#fds.get(fd);
     if (st === undefined) return;
-    const err = errnoError(9, "close");
+    this.#release(fd, st);
+    const err = errnoError(EBADF, "close");
     for (const w of st.waiters.slice()) {
-      this.#drop(fd, st, w);
+      this.#drop(st, w);
       w.reject(err);
     }
-    if (this.#fds.get(fd) === st) this.#release(fd, st);
   }
 
   /** True when some async call waits on `fd`. */
@@ -324,7 +327,6 @@ class Reactor {
       st.waiters = keep;
       this.#count -= wake.length;
       if (keep.length > 0) this.#arm(token, st);
-      else this.#release(token, st);
       for (const w of wake) {
         w.cleanup();
         w.resolve();
@@ -334,9 +336,9 @@ class Reactor {
   }
 
   #failAll(e: unknown): void {
-    for (const [fd, st] of this.#fds) {
+    for (const st of this.#fds.values()) {
       for (const w of st.waiters.slice()) {
-        this.#drop(fd, st, w);
+        this.#drop(st, w);
         w.reject(e);
       }
     }

@@ -70,6 +70,7 @@ const steps = {
       "--allow-read",
       "--allow-write",
       "--allow-env",
+      "--allow-run",
       "examples/demo.ts",
     ]],
     ["demo under Bun", bunBin, ["examples/demo.ts"]],

@@ -15,7 +15,7 @@ import {
   SO_LINGER,
   SOCK_DGRAM,
   SOCK_STREAM,
-  Socket,
+  type Socket,
   socket,
   socketpair,
   SOL_SOCKET,
@@ -187,7 +187,10 @@ test("an aborted recv rejects with the reason and consumes nothing", async () =>
   const ac2 = new AbortController();
   ac2.abort(reason);
   a.sendSync(bytes("still here"));
-  await assert.rejects(b.recv(16, 0, { signal: ac2.signal }), (e) => e === reason);
+  await assert.rejects(
+    b.recv(16, 0, { signal: ac2.signal }),
+    (e) => e === reason,
+  );
   assert.equal(text(b.recvSync(16)), "still here");
   a.close();
   b.close();

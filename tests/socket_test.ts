@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import process from "node:process";
 import { test } from "./harness.ts";
 import { bytes, openFds, python, pythonPeer, tempDir, text } from "./_util.ts";
 import {
@@ -675,6 +676,10 @@ test("fuzz: random values at every address-taking call fail cleanly", () => {
         );
     }
   };
+  // Random unix paths are relative: bind them in a scratch directory.
+  const [dir, clean] = tempDir();
+  const home = process.cwd();
+  process.chdir(dir);
   const socks = [
     socket(AF_INET, SOCK_DGRAM),
     socket(AF_INET6, SOCK_DGRAM),
