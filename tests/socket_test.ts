@@ -686,32 +686,37 @@ test("fuzz: random values at every address-taking call fail cleanly", () => {
     socket(UNIX, SOCK_DGRAM),
   ];
   const counts = { ok: 0, TypeError: 0, RangeError: 0, OSError: 0 };
-  for (let i = 0; i < 3000; i++) {
-    const s = socks[i % 3];
-    const v = value();
-    const call = pick([
-      () => s.bind(v as string),
-      () => s.connectExSync(v as string),
-      () => s.sendtoSync(new Uint8Array(1), v as string),
-    ]);
-    try {
-      call();
-      counts.ok++;
-    } catch (e) {
-      if (e instanceof OSError) counts.OSError++;
-      else if (e instanceof TypeError) counts.TypeError++;
-      else if (e instanceof RangeError) counts.RangeError++;
-      else throw new Error(`unexpected ${e} for ${String(v)}`);
+  try {
+    for (let i = 0; i < 3000; i++) {
+      const s = socks[i % 3];
+      const v = value();
+      const call = pick([
+        () => s.bind(v as string),
+        () => s.connectExSync(v as string),
+        () => s.sendtoSync(new Uint8Array(1), v as string),
+      ]);
+      try {
+        call();
+        counts.ok++;
+      } catch (e) {
+        if (e instanceof OSError) counts.OSError++;
+        else if (e instanceof TypeError) counts.TypeError++;
+        else if (e instanceof RangeError) counts.RangeError++;
+        else throw new Error(`unexpected ${e} for ${String(v)}`);
+      }
+      if (s.fileno() < 0) throw new Error("socket lost");
+      if (i % 100 === 99) {
+        // Bound or connected sockets are spent: start over.
+        const fam = s.family;
+        s.close();
+        socks[i % 3] = socket(fam, SOCK_DGRAM);
+      }
     }
-    if (s.fileno() < 0) throw new Error("socket lost");
-    if (i % 100 === 99) {
-      // Bound or connected sockets are spent: start over.
-      const fam = s.family;
-      s.close();
-      socks[i % 3] = socket(fam, SOCK_DGRAM);
-    }
+  } finally {
+    for (const s of socks) s.close();
+    process.chdir(home);
+    clean();
   }
-  for (const s of socks) s.close();
   assert.ok(
     counts.TypeError > 100 && counts.RangeError > 50,
     JSON.stringify(counts),
