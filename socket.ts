@@ -553,7 +553,8 @@ export class Socket implements Disposable, AsyncDisposable {
    * import { socket } from "@sockets/socket";
    * using s = socket();
    * s.bind({ host: "127.0.0.1", port: 0 });
-   * console.log(s.getsockname().port > 0); // true
+   * const { port } = s.getsockname() as { host: string; port: number };
+   * console.log(port > 0); // true
    * ```
    */
   bind(address: Address): void {

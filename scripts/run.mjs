@@ -88,7 +88,7 @@ const steps = {
     ]],
     ["deno doc --lint mod.ts", deno, ["doc", "--lint", "mod.ts"]],
     ["deno publish --dry-run", deno, ["publish", "--dry-run", "--allow-dirty"]],
-    ["deno test", deno, ["test", "-A", "--doc", "tests/", "mod.ts"]],
+    ["deno test", deno, ["test", "-A", "--doc"]],
     ["bun test", bunBin, ["test", "--timeout", "120000", "./tests/"]],
   ],
   bench: [
