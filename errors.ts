@@ -117,7 +117,8 @@ export class TimeoutError extends OSError {
    * @param syscall the call that timed out
    */
   constructor(errno?: number, strerror?: string, syscall?: string) {
-    super(errno ?? errnoOf("ETIMEDOUT"), strerror ?? "timed out", syscall);
+    const own = errno === undefined && strerror === undefined;
+    super(errno ?? errnoOf("ETIMEDOUT"), own ? "timed out" : strerror, syscall);
     if (errno === undefined && strerror === undefined) {
       this.message = "timed out";
     }
