@@ -55,5 +55,68 @@ export {
   PermissionError,
   TimeoutError,
 } from "./errors.ts";
-export type { AddrInfo } from "./resolver.ts";
+export {
+  getaddrinfo,
+  getaddrinfoSync,
+  getfqdn,
+  getfqdnSync,
+  gethostbyaddr,
+  gethostbyaddrSync,
+  gethostbyname,
+  gethostbynameEx,
+  gethostbynameExSync,
+  gethostbynameSync,
+  gethostname,
+  getnameinfo,
+  getnameinfoSync,
+  getprotobyname,
+  getservbyname,
+  getservbyport,
+  ifIndextoname,
+  ifNameindex,
+  ifNametoindex,
+  sethostname,
+} from "./resolver.ts";
+export type { AddrInfo, HostEntry, NameInfoAddress } from "./resolver.ts";
+export {
+  htonl,
+  htons,
+  inetAton,
+  inetNtoa,
+  inetNtop,
+  inetPton,
+  ntohl,
+  ntohs,
+} from "./addresses.ts";
+export {
+  createConnection,
+  createConnectionSync,
+  createServer,
+  HAS_IPV6,
+  hasDualstackIpv6,
+} from "./connection.ts";
+export type {
+  ConnectionAddress,
+  CreateConnectionOptions,
+  CreateConnectionSyncOptions,
+  CreateServerOptions,
+} from "./connection.ts";
+export { cmsg, CMSG_LEN, CMSG_SPACE } from "./cmsg.ts";
+export type {
+  AncData,
+  CmsgCodecs,
+  Credentials,
+  Pktinfo,
+  Timestamp,
+} from "./cmsg.ts";
+export { recvFds, recvFdsSync, sendFds, sendFdsSync } from "./messages.ts";
+export type {
+  Datagram,
+  FileSource,
+  MmsgMessage,
+  RecvFdsResult,
+  RecvMsg,
+  RecvMsgInto,
+  SeekableFile,
+} from "./messages.ts";
 export * from "./constants/exports.ts";

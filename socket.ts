@@ -20,6 +20,15 @@ import {
   FAILED,
   type SocketCore,
 } from "./_core.ts";
+import * as msgs from "./messages.ts";
+import type {
+  AncData,
+  Datagram,
+  FileSource,
+  MmsgMessage,
+  RecvMsg,
+  RecvMsgInto,
+} from "./messages.ts";
 
 export type { Address } from "./families/types.ts";
 
@@ -1772,6 +1781,394 @@ export class Socket implements Disposable, AsyncDisposable {
       const e = errno();
       if (e !== ENOTCONN) throw errnoError(e, "shutdown");
     }
+  }
+
+  // ---- messages: implemented in messages.ts ----
+
+  /**
+   * Receives up to `bufsize` bytes and up to `ancbufsize` bytes of control
+   * messages (`recvmsg(2)`), blocking as the socket's mode says. Every
+   * length the kernel returns is clamped to its buffer; an item cut short
+   * by a small `ancbufsize` is returned as far as it fits (`MSG_CTRUNC` in
+   * `flags`). Descriptors that arrive (`SCM_RIGHTS`) are close-on-exec
+   * (`MSG_CMSG_CLOEXEC`) and yours to close.
+   *
+   * @param bufsize the most bytes to take
+   * @param ancbufsize the control buffer size; size it with
+   *   {@link CMSG_SPACE} (0 = receive no control messages)
+   * @param flags `MSG_*` flags (`MSG_PEEK`, `MSG_TRUNC`, ...)
+   * @returns `{ data, ancdata, flags, address }`; `address` is `null` when
+   *   the system gives none (connected or unnamed peers)
+   * @throws {TypeError} for a non-integer argument
+   * @throws {RangeError} for a negative `bufsize` or `ancbufsize`
+   * @throws {TimeoutError} when the socket's timeout expires
+   * @throws {BlockingIOError} on a non-blocking socket with nothing queued
+   * @example
+   * ```ts
+   * import { AF_UNIX, SOCK_DGRAM, socketpair } from "@sockets/socket";
+   * const [a, b] = socketpair(AF_UNIX!, SOCK_DGRAM);
+   * a.sendSync(new TextEncoder().encode("hello"));
+   * const { data, ancdata, flags } = b.recvmsgSync(64);
+   * console.log(data.length, ancdata.length, flags); // 5 0 0
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsgSync(bufsize: number, ancbufsize = 0, flags = 0): RecvMsg {
+    return msgs.recvmsgSync(this, bufsize, ancbufsize, flags);
+  }
+
+  /**
+   * Receives bytes and control messages (`recvmsg(2)`) without blocking
+   * the thread. See {@link Socket.recvmsgSync} for the rules.
+   *
+   * @param bufsize the most bytes to take
+   * @param ancbufsize the control buffer size (0 = none)
+   * @param flags `MSG_*` flags
+   * @param options `{ signal }`; an abort consumes nothing
+   * @returns `{ data, ancdata, flags, address }`
+   * @throws {TypeError} for a non-integer argument
+   * @throws {RangeError} for a negative `bufsize` or `ancbufsize`
+   * @throws {TimeoutError} when the socket's timeout (if positive) expires
+   * @example
+   * ```ts
+   * import { AF_UNIX, SOCK_DGRAM, socketpair } from "@sockets/socket";
+   * const [a, b] = socketpair(AF_UNIX!, SOCK_DGRAM);
+   * const pending = b.recvmsg(64);
+   * await a.send(new Uint8Array([1, 2, 3]));
+   * console.log((await pending).data); // Uint8Array(3) [ 1, 2, 3 ]
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsg(
+    bufsize: number,
+    ancbufsize = 0,
+    flags = 0,
+    options?: AsyncOptions,
+  ): Promise<RecvMsg> {
+    return msgs.recvmsg(this, bufsize, ancbufsize, flags, options);
+  }
+
+  /**
+   * Receives into several buffers in order (`recvmsg(2)` scatter), plus
+   * control messages, blocking as the socket's mode says.
+   *
+   * @param buffers where the bytes go, filled one after the other
+   * @param ancbufsize the control buffer size (0 = none)
+   * @param flags `MSG_*` flags
+   * @returns `{ nbytes, ancdata, flags, address }`
+   * @throws {TypeError} when `buffers` is not an iterable of buffers
+   * @throws {RangeError} for a negative `ancbufsize`
+   * @throws {TimeoutError} when the socket's timeout expires
+   * @example
+   * ```ts
+   * import { socketpair } from "@sockets/socket";
+   * const [a, b] = socketpair();
+   * a.sendAllSync(new TextEncoder().encode("Mary had a little lamb"));
+   * const head = new Uint8Array(4);
+   * const rest = new Uint8Array(64);
+   * const { nbytes } = b.recvmsgIntoSync([head, rest]);
+   * console.log(nbytes); // 22
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsgIntoSync(
+    buffers: Iterable<Uint8Array>,
+    ancbufsize = 0,
+    flags = 0,
+  ): RecvMsgInto {
+    return msgs.recvmsgIntoSync(this, buffers, ancbufsize, flags);
+  }
+
+  /**
+   * Receives into several buffers in order, plus control messages, without
+   * blocking the thread. See {@link Socket.recvmsgIntoSync}.
+   *
+   * @param buffers where the bytes go, filled one after the other
+   * @param ancbufsize the control buffer size (0 = none)
+   * @param flags `MSG_*` flags
+   * @param options `{ signal }`; an abort consumes nothing
+   * @returns `{ nbytes, ancdata, flags, address }`
+   * @throws {TypeError} when `buffers` is not an iterable of buffers
+   * @throws {RangeError} for a negative `ancbufsize`
+   * @throws {TimeoutError} when the socket's timeout (if positive) expires
+   * @example
+   * ```ts
+   * import { socketpair } from "@sockets/socket";
+   * const [a, b] = socketpair();
+   * await a.sendAll(new Uint8Array([1, 2, 3, 4, 5]));
+   * const x = new Uint8Array(2);
+   * const y = new Uint8Array(8);
+   * console.log((await b.recvmsgInto([x, y])).nbytes); // 5
+   * a.close();
+   * b.close();
+   * ```
+   */
+  recvmsgInto(
+    buffers: Iterable<Uint8Array>,
+    ancbufsize = 0,
+    flags = 0,
+    options?: AsyncOptions,
+  ): Promise<RecvMsgInto> {
+    return msgs.recvmsgInto(this, buffers, ancbufsize, flags, options);
+  }
+
+  /**
+   * Sends the concatenation of `buffers` (`sendmsg(2)` gather) with control
+   * messages, blocking as the socket's mode says. `MSG_NOSIGNAL` is added,
+   * so a closed peer gives `BrokenPipeError`.
+   *
+   * @param buffers the bytes, gathered in order into one message
+   * @param ancdata control messages, e.g. `cmsg.rights([fd])`
+   * @param flags `MSG_*` flags
+   * @param address the destination, for unconnected sockets
+   * @returns the number of bytes sent
+   * @throws {TypeError|RangeError} for malformed buffers, items or
+   *   address, before any call
+   * @throws {OSError} e.g. `EMSGSIZE`, `EBADF` for a closed passed fd
+   * @example
+   * ```ts
+   * import { AF_UNIX, SOCK_DGRAM, socketpair } from "@sockets/socket";
+   * const [a, b] = socketpair(AF_UNIX!, SOCK_DGRAM);
+   * const te = new TextEncoder();
+   * a.sendmsgSync([te.encode("Mary "), te.encode("had")]);
+   * console.log(new TextDecoder().decode(b.recvSync(64))); // "Mary had"
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendmsgSync(
+    buffers: Iterable<Uint8Array>,
+    ancdata: Iterable<AncData> = [],
+    flags = 0,
+    address?: Address | null,
+  ): number {
+    return msgs.sendmsgSync(this, buffers, ancdata, flags, address);
+  }
+
+  /**
+   * Sends the concatenation of `buffers` with control messages without
+   * blocking the thread. See {@link Socket.sendmsgSync}.
+   *
+   * @param buffers the bytes, gathered in order into one message
+   * @param ancdata control messages
+   * @param flags `MSG_*` flags
+   * @param address the destination, for unconnected sockets (may be
+   *   skipped: `sendmsg(bufs, [], 0, { signal })`)
+   * @param options `{ signal }`; an abort sends nothing
+   * @returns the number of bytes sent
+   * @throws {TypeError|RangeError} for malformed arguments, before any call
+   * @throws {OSError} e.g. `EMSGSIZE`
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * await s.sendmsg([new Uint8Array([1]), new Uint8Array([2])], [], 0, r.getsockname());
+   * console.log((await r.recvmsg(16)).data); // Uint8Array(2) [ 1, 2 ]
+   * ```
+   */
+  sendmsg(
+    buffers: Iterable<Uint8Array>,
+    ancdata: Iterable<AncData> = [],
+    flags = 0,
+    address?: Address | null | AsyncOptions,
+    options?: AsyncOptions,
+  ): Promise<number> {
+    return msgs.sendmsg(this, buffers, ancdata, flags, address, options);
+  }
+
+  /**
+   * Sends a file over a stream socket, blocking as the socket's mode
+   * says: `sendfile(2)` on Linux, falling back to a `pread` + `send` loop
+   * for files sendfile cannot take, as Python does. The socket's timeout
+   * bounds each wait for the socket, not the whole transfer. On return
+   * (or failure, with the error's `bytesSent`) the file is positioned
+   * after the last byte sent.
+   *
+   * @param file a descriptor number, an object with a numeric `fd` (a
+   *   `node:fs` `FileHandle`), or a seekable `Deno.FsFile`
+   * @param offset where to start reading the file
+   * @param count the most bytes to send; default: to the end of the file
+   * @returns the number of bytes sent
+   * @throws {TypeError} for a `file` of another kind, or non-integer
+   *   `offset`/`count`
+   * @throws {RangeError} for a socket that is not `SOCK_STREAM` or not
+   *   blocking/timeout mode, `count <= 0`, or a negative `offset`
+   * @throws {TimeoutError} when a wait for the socket exceeds its timeout
+   * @example
+   * ```ts
+   * import { openSync, writeFileSync } from "node:fs";
+   * import { socketpair } from "@sockets/socket";
+   * writeFileSync("/tmp/sendfile-example.txt", "hello, file");
+   * const fd = openSync("/tmp/sendfile-example.txt", "r");
+   * const [a, b] = socketpair();
+   * console.log(a.sendfileSync(fd, 7)); // 4
+   * console.log(new TextDecoder().decode(b.recvSync(16))); // "file"
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendfileSync(file: FileSource, offset = 0, count?: number | null): number {
+    return msgs.sendfileSync(this, file, offset, count);
+  }
+
+  /**
+   * Sends a file over a stream socket without blocking the thread on the
+   * socket. See {@link Socket.sendfileSync} for the rules; a non-blocking
+   * socket is fine here.
+   *
+   * @param file a descriptor number, an object with a numeric `fd`, or a
+   *   seekable `Deno.FsFile`
+   * @param offset where to start reading the file
+   * @param count the most bytes to send; default: to the end of the file
+   * @param options `{ signal }`; an abort stops between writes (the
+   *   rejection's `bytesSent` says how much went out)
+   * @returns the number of bytes sent
+   * @throws {TypeError|RangeError} for malformed arguments, before any call
+   * @throws {TimeoutError} when a wait for the socket exceeds its timeout
+   * @example
+   * ```ts
+   * import { openSync, writeFileSync } from "node:fs";
+   * import { socketpair } from "@sockets/socket";
+   * writeFileSync("/tmp/sendfile-example.txt", "hello, file");
+   * const fd = openSync("/tmp/sendfile-example.txt", "r");
+   * const [a, b] = socketpair();
+   * console.log(await a.sendfile(fd, 0, 5)); // 5
+   * a.close();
+   * b.close();
+   * ```
+   */
+  sendfile(
+    file: FileSource,
+    offset = 0,
+    count?: number | null,
+    options?: AsyncOptions,
+  ): Promise<number> {
+    return msgs.sendfile(this, file, offset, count, options);
+  }
+
+  /**
+   * Receives a batch of datagrams in one `recvmmsg(2)` (Linux): waits
+   * for the first as the socket's mode says (`MSG_WAITFORONE`), then
+   * takes every one already queued, up to `count` (at most 1024). The
+   * receive arena is reused between calls.
+   *
+   * @param count the most datagrams to take
+   * @param bufsize the most bytes per datagram (`MSG_TRUNC` in a
+   *   datagram's `flags` when it was longer)
+   * @param flags `MSG_*` flags
+   * @returns the datagrams, each `{ data, address, flags }`
+   * @throws {TypeError} for a non-integer argument
+   * @throws {RangeError} for `count < 1` or a negative `bufsize`
+   * @throws {OSError} `EOPNOTSUPP` where the platform has no `recvmmsg`
+   * @throws {TimeoutError} when the socket's timeout expires
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * for (let i = 0; i < 3; i++) s.sendtoSync(new Uint8Array([i]), r.getsockname());
+   * const batch = r.recvmmsgSync(8, 1500);
+   * console.log(batch.length); // 3
+   * ```
+   */
+  recvmmsgSync(count: number, bufsize: number, flags = 0): Datagram[] {
+    return msgs.recvmmsgSync(this, count, bufsize, flags);
+  }
+
+  /**
+   * Receives a batch of datagrams in one `recvmmsg(2)` (Linux) without
+   * blocking the thread: resolves once at least one is queued, with every
+   * one queued up to `count`. See {@link Socket.recvmmsgSync}.
+   *
+   * @param count the most datagrams to take (at most 1024)
+   * @param bufsize the most bytes per datagram
+   * @param flags `MSG_*` flags
+   * @param options `{ signal }`; an abort consumes nothing
+   * @returns the datagrams, each `{ data, address, flags }`
+   * @throws {TypeError|RangeError} for malformed arguments, before any call
+   * @throws {OSError} `EOPNOTSUPP` where the platform has no `recvmmsg`
+   * @throws {TimeoutError} when the socket's timeout (if positive) expires
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * const pending = r.recvmmsg(64, 1500);
+   * await s.sendto(new Uint8Array([1]), r.getsockname());
+   * for (const { data, address } of await pending) console.log(data, address);
+   * ```
+   */
+  recvmmsg(
+    count: number,
+    bufsize: number,
+    flags = 0,
+    options?: AsyncOptions,
+  ): Promise<Datagram[]> {
+    return msgs.recvmmsg(this, count, bufsize, flags, options);
+  }
+
+  /**
+   * Sends a batch of datagrams in one `sendmmsg(2)` (Linux), blocking as
+   * the socket's mode says. Like the system call, it may send fewer than
+   * given (and takes at most 1024): send the rest with another call.
+   *
+   * @param messages `{ data, address?, ancdata? }` each; `data` may be
+   *   several buffers gathered into one datagram
+   * @param flags `MSG_*` flags
+   * @returns how many messages were sent
+   * @throws {TypeError|RangeError} for malformed messages, before any call
+   * @throws {OSError} `EOPNOTSUPP` where the platform has no `sendmmsg`
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * const to = r.getsockname();
+   * console.log(s.sendmmsgSync([
+   *   { data: new Uint8Array([1]), address: to },
+   *   { data: [new Uint8Array([2]), new Uint8Array([3])], address: to },
+   * ])); // 2
+   * ```
+   */
+  sendmmsgSync(messages: Iterable<MmsgMessage>, flags = 0): number {
+    return msgs.sendmmsgSync(this, messages, flags);
+  }
+
+  /**
+   * Sends a batch of datagrams in one `sendmmsg(2)` (Linux) without
+   * blocking the thread. See {@link Socket.sendmmsgSync}.
+   *
+   * @param messages `{ data, address?, ancdata? }` each
+   * @param flags `MSG_*` flags
+   * @param options `{ signal }`; an abort sends nothing
+   * @returns how many messages were sent
+   * @throws {TypeError|RangeError} for malformed messages, before any call
+   * @throws {OSError} `EOPNOTSUPP` where the platform has no `sendmmsg`
+   * @example
+   * ```ts
+   * import { AF_INET, SOCK_DGRAM, socket } from "@sockets/socket";
+   * using r = socket(AF_INET, SOCK_DGRAM);
+   * r.bind({ host: "127.0.0.1", port: 0 });
+   * using s = socket(AF_INET, SOCK_DGRAM);
+   * const address = r.getsockname();
+   * const sent = await s.sendmmsg([{ data: new Uint8Array([1]), address }]);
+   * console.log(sent); // 1
+   * ```
+   */
+  sendmmsg(
+    messages: Iterable<MmsgMessage>,
+    flags = 0,
+    options?: AsyncOptions,
+  ): Promise<number> {
+    return msgs.sendmmsg(this, messages, flags, options);
   }
 
   /** Python-style representation. */

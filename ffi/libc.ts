@@ -101,6 +101,12 @@ export const posixSymbols = {
   if_nameindex: { args: [], result: "ptr" },
   // void if_freenameindex(struct if_nameindex *ptr);
   if_freenameindex: { args: ["ptr"], result: "void" },
+  // int inet_aton(const char *cp, struct in_addr *inp);
+  inet_aton: { args: ["buf", "buf"], result: "i32" },
+  // const char *hstrerror(int err);
+  hstrerror: { args: ["i32"], result: "ptr", optional: true },
+  // struct protoent *getprotobyname(const char *name);  (where no _r exists)
+  getprotobyname: { args: ["buf"], result: "ptr" },
   // int gethostname(char *name, size_t len);
   gethostname: { args: ["buf", "usize"], result: "i32" },
   // int sethostname(const char *name, size_t len);

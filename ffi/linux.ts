@@ -35,4 +35,38 @@ export const platformSymbols = {
   recvmmsg: { args: ["i32", "buf", "u32", "i32", "buf"], result: "i32" },
   // int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags);
   sendmmsg: { args: ["i32", "buf", "u32", "i32"], result: "i32" },
+  // int gethostbyname_r(const char *name, struct hostent *ret, char *buf,
+  //                     size_t buflen, struct hostent **result, int *h_errnop);
+  gethostbyname_r: {
+    args: ["buf", "buf", "buf", "usize", "buf", "buf"],
+    result: "i32",
+  },
+  // int gethostbyaddr_r(const void *addr, socklen_t len, int type,
+  //                     struct hostent *ret, char *buf, size_t buflen,
+  //                     struct hostent **result, int *h_errnop);
+  gethostbyaddr_r: {
+    args: ["buf", "u32", "i32", "buf", "buf", "usize", "buf", "buf"],
+    result: "i32",
+  },
+  // int getservbyname_r(const char *name, const char *proto,
+  //                     struct servent *ret, char *buf, size_t buflen,
+  //                     struct servent **result);
+  getservbyname_r: {
+    args: ["buf", "buf", "buf", "buf", "usize", "buf"],
+    result: "i32",
+  },
+  // int getservbyport_r(int port, const char *proto, struct servent *ret,
+  //                     char *buf, size_t buflen, struct servent **result);
+  getservbyport_r: {
+    args: ["i32", "buf", "buf", "buf", "usize", "buf"],
+    result: "i32",
+  },
+  // int getprotobyname_r(const char *name, struct protoent *ret, char *buf,
+  //                      size_t buflen, struct protoent **result);
+  // (glibc only; musl has just getprotobyname)
+  getprotobyname_r: {
+    args: ["buf", "buf", "buf", "usize", "buf"],
+    result: "i32",
+    optional: true,
+  },
 } as const satisfies Record<string, SymbolSpec>;
