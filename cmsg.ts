@@ -568,11 +568,12 @@ export interface CmsgCodecs {
  *
  * @example Passing a descriptor and reading it back
  * ```ts
- * import { cmsg, CMSG_SPACE, socketpair } from "@sockets/socket";
+ * import { cmsg, CMSG_SPACE, Socket, socketpair } from "@sockets/socket";
  * const [a, b] = socketpair();
  * a.sendmsgSync([new Uint8Array([1])], [cmsg.rights([a.fileno()])]);
  * const { ancdata } = b.recvmsgSync(1, CMSG_SPACE(4));
  * const [fd] = cmsg.decodeRights(ancdata[0]); // a new descriptor, yours to close
+ * new Socket(undefined, undefined, undefined, fd).close();
  * a.close();
  * b.close();
  * ```

@@ -2001,13 +2001,14 @@ export class Socket implements Disposable, AsyncDisposable {
    * @throws {TimeoutError} when a wait for the socket exceeds its timeout
    * @example
    * ```ts
-   * import { openSync, writeFileSync } from "node:fs";
+   * import { closeSync, openSync, writeFileSync } from "node:fs";
    * import { socketpair } from "@sockets/socket";
    * writeFileSync("/tmp/sendfile-example.txt", "hello, file");
    * const fd = openSync("/tmp/sendfile-example.txt", "r");
    * const [a, b] = socketpair();
    * console.log(a.sendfileSync(fd, 7)); // 4
    * console.log(new TextDecoder().decode(b.recvSync(16))); // "file"
+   * closeSync(fd);
    * a.close();
    * b.close();
    * ```
@@ -2032,12 +2033,12 @@ export class Socket implements Disposable, AsyncDisposable {
    * @throws {TimeoutError} when a wait for the socket exceeds its timeout
    * @example
    * ```ts
-   * import { openSync, writeFileSync } from "node:fs";
+   * import { open, writeFile } from "node:fs/promises";
    * import { socketpair } from "@sockets/socket";
-   * writeFileSync("/tmp/sendfile-example.txt", "hello, file");
-   * const fd = openSync("/tmp/sendfile-example.txt", "r");
+   * await writeFile("/tmp/sendfile-example.txt", "hello, file");
+   * await using file = await open("/tmp/sendfile-example.txt");
    * const [a, b] = socketpair();
-   * console.log(await a.sendfile(fd, 0, 5)); // 5
+   * console.log(await a.sendfile(file, 0, 5)); // 5
    * a.close();
    * b.close();
    * ```

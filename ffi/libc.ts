@@ -117,4 +117,12 @@ export const posixSymbols = {
   getuid: { args: [], result: "u32" },
   // gid_t getgid(void);
   getgid: { args: [], result: "u32" },
+  // void *memmove(void *dst, const void *src, size_t n);
+  // Called as (buf, buf, 0) it copies nothing and returns buf's address:
+  // ~25 ns in both runtimes, where Deno's UnsafePointer.of takes ~250 ns.
+  address_of: {
+    args: ["buf", "buf", "usize"],
+    result: "u64",
+    name: "memmove",
+  },
 } as const satisfies Record<string, SymbolSpec>;
