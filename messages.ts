@@ -18,7 +18,7 @@ import { readdirSync } from "node:fs";
 import { C, errnoCodes, layout, need } from "./constants/mod.ts";
 import { errnoError, OSError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
-import { errno, libc, size } from "./ffi/sys.ts";
+import { addressOf, errno, libc, size } from "./ffi/sys.ts";
 import { MAX_IO } from "./ffi/libc.ts";
 import { type AsyncOptions, core, FAILED, type SocketCore } from "./_core.ts";
 import type { Socket } from "./socket.ts";
@@ -232,18 +232,6 @@ function isOptions(x: unknown): x is AsyncOptions {
 function offHeap(n: number): Uint8Array {
   // An ArrayBuffer's store lives outside the moving JavaScript heap.
   return new Uint8Array(new ArrayBuffer(n));
-}
-
-const ZERO = size(0);
-
-/**
- * The address of a buffer's first byte (0n when empty). An FFI call that
- * takes the buffer and returns its pointer: the runtime pins the bytes
- * (V8 moves a small on-heap typed array's contents off the heap for
- * good), and it costs a tenth of Deno's `UnsafePointer.of`.
- */
-function addressOf(b: Uint8Array): bigint {
-  return b.byteLength === 0 ? 0n : BigInt(libc.address_of(b, b, ZERO));
 }
 
 function putPtr(v: DataView, at: number, a: bigint): void {

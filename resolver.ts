@@ -227,6 +227,22 @@ function resolveHost(host: string, family: number): Uint8Array {
     0,
     0,
   );
+  return firstAddress(list, family);
+}
+
+/**
+ * {@link resolveHost} without blocking the thread: the async calls of a
+ * Socket (`connect`, `sendto`) resolve names through this.
+ */
+export async function resolveHostAsync(
+  host: string,
+  family: number,
+): Promise<Uint8Array> {
+  const list = await getaddrinfo(toIdna(host), null, family, C.SOCK_DGRAM);
+  return firstAddress(list, family);
+}
+
+function firstAddress(list: AddrInfo[], family: number): Uint8Array {
   const first = list.find((a) => a.family === family);
   if (first === undefined) {
     throw new GaiError(

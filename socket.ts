@@ -10,7 +10,8 @@ import { errnoCodes } from "./constants/mod.ts";
 import { errnoError, OSError, TimeoutError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
 import { decodeAddress, encodeAddress } from "./families/mod.ts";
-import { addressContext } from "./resolver.ts";
+import { addressContext, resolveHostAsync } from "./resolver.ts";
+import type { AddressContext } from "./families/types.ts";
 import { check, errno, ioSize, libc, size } from "./ffi/sys.ts";
 import { reactor, READ, WRITE } from "./ffi/reactor.ts";
 import {
@@ -81,6 +82,18 @@ const ONE = size(1);
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 let defaultTimeout: number | null = null;
+
+// The address codecs call `resolve` only for a name that needs a lookup:
+// the async calls stop there, resolve off-thread, and encode again.
+const NEEDS_LOOKUP = Symbol("needs lookup");
+let lookup: [string, number] = ["", 0];
+const deferLookup: AddressContext = {
+  ...addressContext,
+  resolve(host: string, family: number): Uint8Array {
+    lookup = [host, family];
+    throw NEEDS_LOOKUP;
+  },
+};
 
 function validTimeout(ms: unknown): number | null {
   if (ms === null || ms === undefined) return null;
@@ -502,6 +515,21 @@ export class Socket implements Disposable, AsyncDisposable {
 
   #encode(address: unknown): Uint8Array {
     return encodeAddress(this.#family, address, addressContext);
+  }
+
+  /** Like #encode, but a host name is resolved without blocking. */
+  async #encodeAsync(address: unknown): Promise<Uint8Array> {
+    try {
+      return encodeAddress(this.#family, address, deferLookup);
+    } catch (e) {
+      if (e !== NEEDS_LOOKUP) throw e;
+    }
+    const [host, family] = lookup;
+    const bytes = await resolveHostAsync(host, family);
+    return encodeAddress(this.#family, address, {
+      ...addressContext,
+      resolve: () => bytes,
+    });
   }
 
   /** Reads the address the kernel wrote into the scratch buffer. */
@@ -1426,7 +1454,7 @@ export class Socket implements Disposable, AsyncDisposable {
    * ```
    */
   async connectEx(address: Address, options?: AsyncOptions): Promise<number> {
-    const sa = this.#encode(address);
+    const sa = await this.#encodeAsync(address);
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
     return await this.#writes.run(async () => {
@@ -1580,7 +1608,7 @@ export class Socket implements Disposable, AsyncDisposable {
       address = addressOrOptions;
       opts = options;
     }
-    const sa = this.#encode(address);
+    const sa = await this.#encodeAsync(address);
     const f = flags | MSG_NOSIGNAL | MSG_DONTWAIT;
     const len = ioSize(buf.byteLength);
     return await this.#drive(this.#writes, WRITE, "sendto", opts, () => {

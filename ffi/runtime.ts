@@ -71,8 +71,6 @@ export interface Runtime {
    * BigInt there (a Number leaves the fast path), Bun's take a Number.
    */
   size(n: number): number | bigint;
-  /** The address of a buffer's first byte (0n for an empty buffer). */
-  addressOf(buf: Uint8Array): bigint;
   /** A pointer value from an address. */
   pointer(address: bigint): Pointer;
   /** The address a pointer value holds (0n for null). */
@@ -157,10 +155,6 @@ function denoRuntime(): Runtime {
       throw libraryError(paths, last);
     },
     size: BigInt,
-    addressOf(buf: Uint8Array): bigint {
-      if (buf.byteLength === 0) return 0n;
-      return BigInt(D.UnsafePointer.value(D.UnsafePointer.of(buf)));
-    },
     pointer(address: bigint): Pointer {
       return D.UnsafePointer.create(address);
     },
@@ -206,7 +200,6 @@ interface BunFfi {
     path: string,
     defs: Record<string, unknown>,
   ): { symbols: Record<string, unknown> };
-  ptr(buf: Uint8Array): number;
   read: {
     i32(p: number, offset: number): number;
     ptr(p: number, offset: number): number;
@@ -290,9 +283,6 @@ function bunRuntime(ffi: BunFfi): Runtime {
       throw libraryError(paths, last);
     },
     size: (n: number): number => n,
-    addressOf(buf: Uint8Array): bigint {
-      return buf.byteLength === 0 ? 0n : BigInt(ffi.ptr(buf));
-    },
     pointer(address: bigint): Pointer {
       return Number(address);
     },

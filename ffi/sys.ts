@@ -86,3 +86,16 @@ export function cstring(s: string): Uint8Array {
   const { written } = encoder.encodeInto(s, b);
   return b.subarray(0, written + 1);
 }
+
+const ZERO = size(0);
+
+/**
+ * The address of a buffer's first byte (0n when empty), for pointers
+ * written into structs (iovec, msghdr). An FFI call that takes the buffer
+ * and returns its pointer: the runtime pins the bytes (V8 moves a small
+ * on-heap typed array's contents off the heap for good), and it costs a
+ * tenth of Deno's `UnsafePointer.of`.
+ */
+export function addressOf(b: Uint8Array): bigint {
+  return b.byteLength === 0 ? 0n : BigInt(libc.address_of(b, b, ZERO));
+}

@@ -32,12 +32,10 @@ function ensureRuntimes() {
   if (deno?.includes(`deno ${pins.deno}`) && bun?.trim() === pins.bun) return;
   console.log(`== installing deno ${pins.deno} and bun ${pins.bun} (npm)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const args = existsSync(join(root, "package-lock.json"))
-    ? ["ci"]
-    : ["install"];
-  if (
-    run(npm, [...args, "--no-audit", "--no-fund", "--foreground-scripts"]) !== 0
-  ) {
+  // `npm install`, not `npm ci`: npm records only this platform's optional
+  // @deno/* binary in the lock file and `npm ci` then refuses it. The exact
+  // versions in package.json pin what gets installed.
+  if (run(npm, ["install", "--no-audit", "--no-fund"]) !== 0) {
     console.error("npm install failed");
     process.exit(1);
   }

@@ -420,3 +420,25 @@ console.log(await pending);
     clean();
   }
 });
+
+test("async connect and sendto resolve a host name off the thread (localhost)", async () => {
+  using srv = listener();
+  const { port } = srv.getsockname() as { port: number };
+  using c = socket();
+  const accepting = srv.accept();
+  await c.connect({ host: "localhost", port });
+  const [conn] = await accepting;
+  assert.deepEqual(conn.getpeername(), c.getsockname());
+  conn.close();
+  using r = socket(AF_INET, SOCK_DGRAM);
+  r.bind(LO);
+  using s = socket(AF_INET, SOCK_DGRAM);
+  const rport = (r.getsockname() as { port: number }).port;
+  await s.sendto(bytes("named"), { host: "localhost", port: rport });
+  assert.equal(text(await r.recv(16)), "named");
+  using bad = socket();
+  await assert.rejects(
+    bad.connect({ host: "~invalid~", port: 1 }),
+    (e: unknown) => e instanceof OSError && e.constructor.name === "GaiError",
+  );
+});
