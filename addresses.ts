@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { typeName } from "./_args.ts";
 import { C, errnoCodes } from "./constants/mod.ts";
 import { errnoError, OSError } from "./errors.ts";
 import {
@@ -22,10 +23,6 @@ const EINVAL = errnoCodes.EINVAL;
 const EAFNOSUPPORT = errnoCodes.EAFNOSUPPORT;
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function typeName(x: unknown): string {
-  return x === null ? "null" : Array.isArray(x) ? "array" : typeof x;
-}
 
 function integer(x: unknown, what: string): number {
   if (typeof x !== "number" || !Number.isInteger(x)) {

@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { bytesArg, typeName } from "./_args.ts";
 import { C, errnoCodes, layout } from "./constants/mod.ts";
 import { OSError } from "./errors.ts";
 import {
@@ -56,12 +57,6 @@ const MAX_SPACE_ARG = SOCKLEN_T_LIMIT - (HDR + alignUp(1));
 
 const EOPNOTSUPP = errnoCodes.EOPNOTSUPP ?? errnoCodes.ENOTSUP ?? 95;
 const EMSGSIZE = errnoCodes.EMSGSIZE ?? 90;
-
-function typeName(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "array";
-  return typeof x;
-}
 
 function lengthArg(n: unknown, fn: string, max: number): number {
   if (typeof n !== "number" || !Number.isInteger(n)) {
@@ -195,17 +190,6 @@ function ints(b: Uint8Array): number[] {
   return out;
 }
 
-function bytesOf(x: unknown, what: string): Uint8Array {
-  if (x instanceof Uint8Array) return x;
-  if (ArrayBuffer.isView(x)) {
-    return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  }
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  throw new TypeError(
-    `${what} must be a Uint8Array (bytes-like object), not ${typeName(x)}`,
-  );
-}
-
 function int32(x: unknown, what: string): number {
   if (typeof x !== "number" || !Number.isInteger(x)) {
     throw new TypeError(`${what} must be an integer, not ${typeName(x)}`);
@@ -270,7 +254,7 @@ export function ancdataArg(x: unknown, what = "ancdata"): AncData[] {
     out.push({
       level: int32(level, `${what} item level`),
       type: int32(type, `${what} item type`),
-      data: bytesOf(data, `${what} item data`),
+      data: bytesArg(data, `${what} item data`),
     });
   }
   return out;
@@ -336,7 +320,7 @@ function expect(
     throw new TypeError(`${what} needs an AncData item, not ${typeName(item)}`);
   }
   const { level, type, data } = item as Record<string, unknown>;
-  const d = bytesOf(data, `${what} item data`);
+  const d = bytesArg(data, `${what} item data`);
   for (const [l, t] of kinds) {
     if (level === C[l] && type === C[t] && C[l] !== undefined) {
       return { level: level as number, type: type as number, data: d };
@@ -698,7 +682,7 @@ export const cmsg: CmsgCodecs = {
         `decodeInt needs an AncData item, not ${typeName(item)}`,
       );
     }
-    const d = bytesOf(item.data, "decodeInt item data");
+    const d = bytesArg(item.data, "decodeInt item data");
     if (d.byteLength === 1) return d[0];
     if (d.byteLength < 4) {
       throw new RangeError(
@@ -724,6 +708,6 @@ export const cmsg: CmsgCodecs = {
     return encodeControl(ancdataArg(items, "items")) ?? new Uint8Array(0);
   },
   decode(control: Uint8Array): AncData[] {
-    return decodeControl(bytesOf(control, "control"));
+    return decodeControl(bytesArg(control, "control"));
   },
 };

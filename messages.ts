@@ -20,6 +20,7 @@ import { errnoError, OSError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
 import { addressOf, errno, libc, size } from "./ffi/sys.ts";
 import { MAX_IO } from "./ffi/libc.ts";
+import { bytesArg, intArg, typeName } from "./_args.ts";
 import { type AsyncOptions, core, FAILED, type SocketCore } from "./_core.ts";
 import type { Socket } from "./socket.ts";
 import {
@@ -157,22 +158,6 @@ const KEEP_LIMIT = 1 << 20;
 
 // ---- argument checks (before any system call) ---------------------------
 
-function typeName(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "array";
-  return typeof x;
-}
-
-function intArg(x: unknown, what: string): number {
-  if (typeof x !== "number" || !Number.isInteger(x)) {
-    throw new TypeError(`${what} must be an integer, not ${typeName(x)}`);
-  }
-  if (x < -0x8000_0000 || x > 0x7fff_ffff) {
-    throw new RangeError(`${what} is out of range for a C int (${x})`);
-  }
-  return x + 0;
-}
-
 function sizeArg(x: unknown, what: string, fn: string): number {
   if (typeof x !== "number" || !Number.isInteger(x)) {
     throw new TypeError(`${what} must be an integer, not ${typeName(x)}`);
@@ -180,17 +165,6 @@ function sizeArg(x: unknown, what: string, fn: string): number {
   if (x < 0) throw new RangeError(`negative ${what} in ${fn}()`);
   if (x > 0x7fff_ffff) throw new RangeError(`${what} is too large (${x})`);
   return x + 0;
-}
-
-function bytesArg(x: unknown, what: string): Uint8Array {
-  if (x instanceof Uint8Array) return x;
-  if (ArrayBuffer.isView(x)) {
-    return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  }
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  throw new TypeError(
-    `${what} must be a Uint8Array (bytes-like object), not ${typeName(x)}`,
-  );
 }
 
 function buffersArg(x: unknown, fn: string): Uint8Array[] {

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { typeName } from "./_args.ts";
 import { C, errnoCodes, layout } from "./constants/mod.ts";
 import {
   errnoError,
@@ -294,12 +295,6 @@ export const addressContext: AddressContext = {
 // ------------------------------------------------------------ arguments
 
 const LONE_SURROGATE = /\p{Surrogate}/u;
-
-function typeName(x: unknown): string {
-  if (x === null) return "null";
-  if (Array.isArray(x)) return "array";
-  return typeof x;
-}
 
 /** A string argument; TypeError otherwise. */
 function str(x: unknown, what: string): string {

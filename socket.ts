@@ -11,6 +11,7 @@ import { errnoError, OSError, TimeoutError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
 import { decodeAddress, encodeAddress } from "./families/mod.ts";
 import { addressContext, resolveHostAsync } from "./resolver.ts";
+import { bytesArg, intArg, sizeArg } from "./_args.ts";
 import type { AddressContext } from "./families/types.ts";
 import { check, errno, ioSize, libc, size } from "./ffi/sys.ts";
 import { reactor, READ, WRITE } from "./ffi/reactor.ts";
@@ -143,44 +144,6 @@ export function getDefaultTimeout(): number | null {
  */
 export function setDefaultTimeout(ms: number | null): void {
   defaultTimeout = validTimeout(ms);
-}
-
-/** Checks an integer argument as Python's `int` parsing would. */
-export function intArg(x: unknown, what: string, bits = 32): number {
-  if (typeof x === "boolean") return x ? 1 : 0;
-  if (typeof x !== "number" || !Number.isInteger(x)) {
-    throw new TypeError(
-      `${what} must be an integer, not ${x === null ? "null" : typeof x}`,
-    );
-  }
-  const lim = 2 ** (bits - 1);
-  if (x < -lim || x >= lim) {
-    throw new RangeError(`${what} is out of range (${x})`);
-  }
-  return x;
-}
-
-function sizeArg(x: unknown, what: string): number {
-  if (typeof x !== "number" || !Number.isInteger(x)) {
-    throw new TypeError(`${what} must be an integer, not ${typeof x}`);
-  }
-  if (x < 0) throw new RangeError(`negative ${what}`);
-  if (x > 0x7fffffff) throw new RangeError(`${what} is too large (${x})`);
-  return x;
-}
-
-/** A view of any bytes-like value, or TypeError. */
-export function bytesArg(x: unknown, what = "data"): Uint8Array {
-  if (x instanceof Uint8Array) return x;
-  if (ArrayBuffer.isView(x)) {
-    return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
-  }
-  if (x instanceof ArrayBuffer) return new Uint8Array(x);
-  throw new TypeError(
-    `${what} must be a Uint8Array (bytes-like object), not ${
-      x === null ? "null" : typeof x
-    }`,
-  );
 }
 
 function ebadf(syscall: string): OSError {
