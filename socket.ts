@@ -84,6 +84,47 @@ const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 let defaultTimeout: number | null = null;
 
+// Did the last encode resolve a name? Such addresses are not cached.
+let looked = false;
+const trackLookups: AddressContext = {
+  ...addressContext,
+  resolve(host: string, family: number): Uint8Array {
+    looked = true;
+    return addressContext.resolve(host, family);
+  },
+};
+
+// recvfrom() in a loop mostly hears the same peer: when the kernel wrote
+// the same sockaddr bytes as last time, hand out a copy of the last result
+// instead of decoding (and allocating strings) again.
+const lastRaw = new Uint8Array(STORAGE);
+let lastLen = -1;
+let lastAddress: Address = "";
+
+function copyAddress(a: Address): Address {
+  if (typeof a === "string") return a;
+  if (a instanceof Uint8Array) return a.slice();
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(out)) {
+    if (v instanceof Uint8Array) out[k] = v.slice();
+  }
+  return out as unknown as Address;
+}
+
+/** Decodes the first `len` scratch bytes (the kernel's clamped length). */
+function decodeCached(len: number): Address {
+  if (len === lastLen) {
+    let i = 0;
+    while (i < len && addrBuf[i] === lastRaw[i]) i++;
+    if (i === len) return copyAddress(lastAddress);
+  }
+  const a = decodeAddress(addrBuf.subarray(0, len), addressContext);
+  lastRaw.set(addrBuf.subarray(0, len));
+  lastLen = len;
+  lastAddress = copyAddress(a);
+  return a;
+}
+
 // The address codecs call `resolve` only for a name that needs a lookup:
 // the async calls stop there, resolve off-thread, and encode again.
 const NEEDS_LOOKUP = Symbol("needs lookup");
@@ -246,6 +287,8 @@ export class Socket implements Disposable, AsyncDisposable {
   #writeLane: Lane | undefined;
   #readable: ReadableStream<Uint8Array> | undefined;
   #core: SocketCore | undefined;
+  /** The last address encoded without a lookup, and its bytes. */
+  #encoded: { key: unknown; bytes: Uint8Array } | undefined;
   #writable: WritableStream<Uint8Array> | undefined;
   #family: number;
   #type: number;
@@ -477,7 +520,46 @@ export class Socket implements Disposable, AsyncDisposable {
   }
 
   #encode(address: unknown): Uint8Array {
-    return encodeAddress(this.#family, address, addressContext);
+    // sendto() in a loop names the same peer each time: reuse the bytes
+    // while the address has the same value (names that needed a lookup
+    // are never cached: Python resolves them on every call).
+    const hit = this.#encoded;
+    if (hit !== undefined) {
+      if (typeof address === "string") {
+        if (address === hit.key) return hit.bytes;
+      } else if (
+        typeof address === "object" && address !== null &&
+        !(address instanceof Uint8Array) && typeof hit.key === "object"
+      ) {
+        const a = address as Record<string, unknown>;
+        const k = hit.key as Record<string, unknown>;
+        if (
+          a.host === k.host && a.port === k.port &&
+          a.flowinfo === k.flowinfo && a.scopeId === k.scopeId
+        ) return hit.bytes;
+      }
+    }
+    looked = false;
+    const bytes = encodeAddress(this.#family, address, trackLookups);
+    if (!looked) this.#remember(address, bytes);
+    return bytes;
+  }
+
+  #remember(address: unknown, bytes: Uint8Array): void {
+    if (typeof address === "string") this.#encoded = { key: address, bytes };
+    else if (
+      typeof address === "object" && address !== null &&
+      !(address instanceof Uint8Array)
+    ) {
+      const a = address as Record<string, unknown>;
+      const key = {
+        host: a.host,
+        port: a.port,
+        flowinfo: a.flowinfo,
+        scopeId: a.scopeId,
+      };
+      this.#encoded = { key, bytes };
+    }
   }
 
   /** Like #encode, but a host name is resolved without blocking. */
@@ -498,7 +580,7 @@ export class Socket implements Disposable, AsyncDisposable {
   /** Reads the address the kernel wrote into the scratch buffer. */
   #decodeScratch(): Address {
     const len = Math.min(lenView.getUint32(0, LITTLE), STORAGE);
-    return decodeAddress(addrBuf.subarray(0, len), addressContext);
+    return decodeCached(len);
   }
 
   #setNonblockingFd(on: boolean): void {

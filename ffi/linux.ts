@@ -26,6 +26,8 @@ export const platformSymbols = {
   epoll_ctl: { args: ["i32", "i32", "i32", "buf"], result: "i32" },
   // int epoll_wait(int epfd, struct epoll_event *events, int max, int timeout);
   epoll_wait: { args: ["i32", "buf", "i32", "i32"], result: "i32" },
+  // int sched_yield(void);
+  sched_yield: { args: [], result: "i32" },
   // int eventfd(unsigned int initval, int flags);
   eventfd: { args: ["u32", "i32"], result: "i32" },
   // ssize_t sendfile(int out_fd, int in_fd, off_t *offset, size_t count);

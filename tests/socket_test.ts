@@ -723,3 +723,41 @@ test("fuzz: random values at every address-taking call fail cleanly", () => {
   );
   assert.ok(counts.OSError > 10, JSON.stringify(counts));
 });
+
+test("sendto follows an address object that changes between calls", () => {
+  using r1 = socket(AF_INET, SOCK_DGRAM);
+  r1.bind(LO);
+  using r2 = socket(AF_INET, SOCK_DGRAM);
+  r2.bind(LO);
+  using s = socket(AF_INET, SOCK_DGRAM);
+  const dest = { ...(r1.getsockname() as { host: string; port: number }) };
+  s.sendtoSync(bytes("a"), dest);
+  dest.port = (r2.getsockname() as { port: number }).port;
+  s.sendtoSync(bytes("b"), dest);
+  r1.setTimeout(1000);
+  r2.setTimeout(1000);
+  assert.equal(text(r1.recvSync(8)), "a");
+  assert.equal(text(r2.recvSync(8)), "b");
+});
+
+test("recvfrom hands out a fresh address object each time", () => {
+  using r = socket(AF_INET, SOCK_DGRAM);
+  r.bind(LO);
+  using s = socket(AF_INET, SOCK_DGRAM);
+  s.bind(LO);
+  s.sendtoSync(bytes("1"), r.getsockname());
+  s.sendtoSync(bytes("2"), r.getsockname());
+  const [, a] = r.recvfromSync(8);
+  (a as { port: number }).port = 1;
+  const [, b] = r.recvfromSync(8);
+  assert.notEqual(a, b);
+  assert.deepEqual(b, s.getsockname());
+  const [p, q] = socketpair(UNIX, SOCK_DGRAM);
+  using c = socket(UNIX, SOCK_DGRAM);
+  c.bind("");
+  const name = c.getsockname() as Uint8Array;
+  name[1] = 0x7a;
+  assert.notDeepEqual(c.getsockname(), name);
+  p.close();
+  q.close();
+});
