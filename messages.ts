@@ -20,6 +20,7 @@ import { errnoError, OSError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
 import { addressOf, errno, libc, size } from "./ffi/sys.ts";
 import { MAX_IO } from "./ffi/libc.ts";
+import { copyAddress } from "./families/mod.ts";
 import { bytesArg, intArg, typeName } from "./_args.ts";
 import { type AsyncOptions, core, FAILED, type SocketCore } from "./_core.ts";
 import type { Socket } from "./socket.ts";
@@ -1138,12 +1139,6 @@ function batchFor(count: number, bufsize: number): RecvBatch {
 function sameBytes(b: Uint8Array, x: number, y: number, n: number): boolean {
   for (let i = 0; i < n; i++) if (b[x + i] !== b[y + i]) return false;
   return true;
-}
-
-function copyAddress(a: Address): Address {
-  if (typeof a === "string") return a;
-  if (a instanceof Uint8Array) return a.slice();
-  return { ...a };
 }
 
 function recvmmsgAttempt(

@@ -9,7 +9,7 @@ import { C, layout, need } from "./constants/mod.ts";
 import { errnoCodes } from "./constants/mod.ts";
 import { errnoError, OSError, TimeoutError } from "./errors.ts";
 import type { Address } from "./families/types.ts";
-import { decodeAddress, encodeAddress } from "./families/mod.ts";
+import { copyAddress, decodeAddress, encodeAddress } from "./families/mod.ts";
 import { addressContext, resolveHostAsync } from "./resolver.ts";
 import { bytesArg, intArg, sizeArg } from "./_args.ts";
 import type { AddressContext } from "./families/types.ts";
@@ -100,16 +100,6 @@ const trackLookups: AddressContext = {
 const lastRaw = new Uint8Array(STORAGE);
 let lastLen = -1;
 let lastAddress: Address = "";
-
-function copyAddress(a: Address): Address {
-  if (typeof a === "string") return a;
-  if (a instanceof Uint8Array) return a.slice();
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(out)) {
-    if (v instanceof Uint8Array) out[k] = v.slice();
-  }
-  return out as unknown as Address;
-}
 
 /** Decodes the first `len` scratch bytes (the kernel's clamped length). */
 function decodeCached(len: number): Address {

@@ -118,3 +118,21 @@ export function decodeAddress(b: Uint8Array, ctx: AddressContext): Address {
   if (codec !== undefined) return codec.decode(b, ctx);
   return { family, data: b.slice(Math.min(b.byteLength, DATA_START)) };
 }
+
+/**
+ * A copy of a decoded address that shares nothing mutable with it (strings
+ * are shared, byte arrays copied), for handing out a cached result.
+ *
+ * @param a a decoded address
+ * @returns an equal, independent address
+ */
+export function copyAddress(a: Address): Address {
+  if (typeof a === "string") return a;
+  if (a instanceof Uint8Array) return a.slice();
+  const out: Record<string, unknown> = { ...a };
+  for (const k in out) {
+    const v = out[k];
+    if (v instanceof Uint8Array) out[k] = v.slice();
+  }
+  return out as unknown as Address;
+}
