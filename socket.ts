@@ -1390,7 +1390,7 @@ export class Socket implements Disposable, AsyncDisposable {
    * readiness through the reactor, bounded by the socket's timeout (when
    * positive) and the signal. EINTR retries.
    */
-  async #drive<T>(
+  #drive<T>(
     lane: Lane,
     events: number,
     syscall: string,
@@ -1398,21 +1398,53 @@ export class Socket implements Disposable, AsyncDisposable {
     attempt: Attempt<T>,
   ): Promise<T> {
     const signal = options?.signal;
-    if (signal?.aborted) throw signal.reason;
-    return await lane.run(async () => {
-      const t = this.#timeout;
-      const deadline = t !== null && t > 0 ? performance.now() + t : -1;
-      for (;;) {
-        if (signal?.aborted) throw signal.reason;
-        this.#asyncFd(syscall);
-        const r = attempt();
-        if (r !== FAILED) return r;
-        const e = errno();
-        if (e === EINTR) continue;
-        if (e !== EAGAIN && e !== EWOULDBLOCK) throw errnoError(e, syscall);
-        await reactor().wait(this.#fd, events, signal, deadline, syscall);
-      }
-    });
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (lane.busy) {
+      return lane.run(() =>
+        this.#waitAndRetry(events, syscall, signal, attempt, false)
+      );
+    }
+    // Nobody queued ahead: try at once, with no async machinery at all.
+    let r: T | typeof FAILED;
+    try {
+      this.#asyncFd(syscall);
+      r = attempt();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (r !== FAILED) return Promise.resolve(r);
+    const e = errno();
+    if (e !== EINTR && e !== EAGAIN && e !== EWOULDBLOCK) {
+      return Promise.reject(errnoError(e, syscall));
+    }
+    return lane.run(() =>
+      this.#waitAndRetry(events, syscall, signal, attempt, e !== EINTR)
+    );
+  }
+
+  /** The slow path of #drive: wait for readiness, retry, repeat. */
+  async #waitAndRetry<T>(
+    events: number,
+    syscall: string,
+    signal: AbortSignal | undefined,
+    attempt: Attempt<T>,
+    waitFirst: boolean,
+  ): Promise<T> {
+    const t = this.#timeout;
+    const deadline = t !== null && t > 0 ? performance.now() + t : -1;
+    if (waitFirst) {
+      await reactor().wait(this.#fd, events, signal, deadline, syscall);
+    }
+    for (;;) {
+      if (signal?.aborted) throw signal.reason;
+      this.#asyncFd(syscall);
+      const r = attempt();
+      if (r !== FAILED) return r;
+      const e = errno();
+      if (e === EINTR) continue;
+      if (e !== EAGAIN && e !== EWOULDBLOCK) throw errnoError(e, syscall);
+      await reactor().wait(this.#fd, events, signal, deadline, syscall);
+    }
   }
 
   get #reads(): Lane {
