@@ -26,7 +26,7 @@
 import { layout } from "../constants/mod.ts";
 import { errnoCodes } from "../constants/mod.ts";
 import { errnoError } from "../errors.ts";
-import { errno, libc, LIBC_PATHS, runtime, size } from "./sys.ts";
+import { addressOf, errno, libc, LIBC_PATHS, runtime, size } from "./sys.ts";
 import { posixSymbols } from "./libc.ts";
 // The six-argument gethostbyname_r and friends are the glibc/musl ones;
 // a platform without them brings its own table here.
@@ -357,6 +357,43 @@ const mainMem: Mem = {
   at: (buf, off) => runtime.pointer(word(buf, off)),
 };
 
+/**
+ * Reads what a `get*_r` call wrote into `buf` (the strings, the pointer
+ * arrays) from `buf` itself, by offset and bounds-checked, and anything
+ * else through the raw pointer. Holding the Mem keeps `buf` alive: a raw
+ * read through a pointer into a collected buffer would read freed memory.
+ */
+function bufMem(buf: Uint8Array): Mem {
+  const base = addressOf(buf);
+  const end = base + BigInt(buf.byteLength);
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const inside = (p: Pointer, off: number, n: number): number => {
+    if (runtime.isNull(p)) return -1;
+    const a = runtime.address(p) + BigInt(off);
+    return a >= base && a + BigInt(n) <= end ? Number(a - base) : -1;
+  };
+  return {
+    isNull: mainMem.isNull,
+    ptr: (p, off) => {
+      const o = inside(p, off, S.ptr);
+      return o < 0 ? mainMem.ptr(p, off) : mainMem.at(buf, o);
+    },
+    i32: (p, off) => {
+      const o = inside(p, off, 4);
+      return o < 0 ? mainMem.i32(p, off) : view.getInt32(o, S.little);
+    },
+    str: (p) => {
+      const o = inside(p, 0, 1);
+      return o < 0 ? mainMem.str(p) : cText(buf.subarray(o));
+    },
+    bytes: (p, off, len) => {
+      const o = inside(p, off, len);
+      return o < 0 ? mainMem.bytes(p, off, len) : buf.slice(o, o + len);
+    },
+    at: mainMem.at,
+  };
+}
+
 const free = (p: Pointer): void => libc.freeaddrinfo(p);
 
 /**
@@ -401,7 +438,9 @@ export const blocking: NameService<"sync"> = {
         b.result,
         b.herr,
       );
-      if (r !== S.erange || n >= S.maxBuf) return finishHost(mainMem, S, r, b);
+      if (r !== S.erange || n >= S.maxBuf) {
+        return finishHost(bufMem(b.data), S, r, b);
+      }
     }
   },
   gethostbyaddr(addr, family): HostOutcome {
@@ -417,7 +456,9 @@ export const blocking: NameService<"sync"> = {
         b.result,
         b.herr,
       );
-      if (r !== S.erange || n >= S.maxBuf) return finishHost(mainMem, S, r, b);
+      if (r !== S.erange || n >= S.maxBuf) {
+        return finishHost(bufMem(b.data), S, r, b);
+      }
     }
   },
 };
@@ -491,7 +532,7 @@ const denoService: NameService<"async"> = {
           b.herr,
         );
         if (r !== S.erange || n >= S.maxBuf) {
-          return finishHost(mainMem, S, r, b);
+          return finishHost(bufMem(b.data), S, r, b);
         }
       }
     });
@@ -511,7 +552,7 @@ const denoService: NameService<"async"> = {
           b.herr,
         );
         if (r !== S.erange || n >= S.maxBuf) {
-          return finishHost(mainMem, S, r, b);
+          return finishHost(bufMem(b.data), S, r, b);
         }
       }
     });
@@ -784,26 +825,35 @@ const PE = layout.protoent;
 const IFN = layout.if_nameindex;
 
 /** Runs a `get*_r` call with a growing string buffer; the result or null. */
+/**
+ * Runs a `get*_r` call with a growing string buffer; the struct and the
+ * buffer its pointers point into, or null.
+ */
 function reentrant(
   structSize: number,
   call: (ret: Uint8Array, buf: Uint8Array, result: Uint8Array) => number,
-): Uint8Array | null {
+): { ret: Uint8Array; mem: Mem } | null {
   for (let n = 1024;; n *= 4) {
     const ret = new Uint8Array(structSize);
     const result = new Uint8Array(8);
-    const r = call(ret, new Uint8Array(n), result);
+    const buf = new Uint8Array(n);
+    const r = call(ret, buf, result);
     if (r === S.erange && n < S.maxBuf) continue;
-    return r === 0 && !runtime.isNull(mainMem.at(result, 0)) ? ret : null;
+    if (r !== 0 || runtime.isNull(mainMem.at(result, 0))) return null;
+    return { ret, mem: bufMem(buf) };
   }
 }
 
-function servent(ret: Uint8Array | null): RawServent | null {
-  if (ret === null) return null;
+function servent(
+  got: { ret: Uint8Array; mem: Mem } | null,
+): RawServent | null {
+  if (got === null) return null;
+  const { ret, mem } = got;
   const v = new DataView(ret.buffer, ret.byteOffset, ret.byteLength);
   const p = v.getInt32(SE.s_port, S.little) & 0xffff;
   // s_port holds the port in network byte order.
   const port = S.little ? ((p & 0xff) << 8) | (p >> 8) : p;
-  return { name: runtime.readCString(mainMem.at(ret, SE.s_name)), port };
+  return { name: mem.str(mainMem.at(ret, SE.s_name)), port };
 }
 
 /**
@@ -873,7 +923,7 @@ export function protoByName(name: Uint8Array): number | null {
     (ret, buf, result) => r(name, ret, buf, size(buf.byteLength), result),
   );
   if (ret === null) return null;
-  return new DataView(ret.buffer, ret.byteOffset).getInt32(
+  return new DataView(ret.ret.buffer, ret.ret.byteOffset).getInt32(
     PE.p_proto,
     S.little,
   );

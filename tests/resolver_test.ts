@@ -1007,3 +1007,15 @@ test("socket addresses are IDNA-encoded before lookup, as CPython's", () => {
     RangeError,
   );
 });
+
+test("getservbyport/getservbyname read their strings while the buffer lives (GC pressure)", () => {
+  const expected = getservbyport(563, "tcp");
+  const junk: Uint8Array[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    // Fresh 1 KiB buffers churn the allocator the result strings live in.
+    junk.push(new Uint8Array(1024).fill(0x41));
+    if (junk.length > 64) junk.length = 0;
+    assert.equal(getservbyport(563, "tcp"), expected);
+    if (i % 100 === 0) assert.equal(getservbyname(expected, "tcp"), 563);
+  }
+});
