@@ -235,11 +235,6 @@ class Reactor {
     }
   }
 
-  /** True when some async call waits on `fd`. */
-  busy(fd: number): boolean {
-    return (this.#fds.get(fd)?.waiters.length ?? 0) > 0;
-  }
-
   /**
    * Someone waits: look for readiness once the current microtasks are done
    * (a same-process peer has usually acted by then), and at the latest on
