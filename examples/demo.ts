@@ -17,9 +17,12 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
+  getaddrinfo,
+  recvFds,
+  sendFds,
   SOCK_DGRAM,
   SOCK_STREAM,
-  type Socket,
+  Socket,
   socket,
   socketpair,
   type TimeoutError,
@@ -117,7 +120,7 @@ async function asyncForms(): Promise<void> {
     }
   })();
   const t0 = performance.now();
-  const rounds = 2000;
+  const rounds = 20000;
   const one = new Uint8Array(1);
   for (let i = 0; i < rounds; i++) {
     await client.send(one);
@@ -149,6 +152,29 @@ async function asyncForms(): Promise<void> {
   show("next recv still gets", await b.recv(64));
   a.close();
   b.close();
+}
+
+async function messages(): Promise<void> {
+  // Hand a live UDP socket to "another process" (here: the other end of a
+  // unix socketpair) with SCM_RIGHTS, and use the received descriptor.
+  using udpServer = socket(AF_INET, SOCK_DGRAM);
+  udpServer.bind({ host: "127.0.0.1", port: 0 });
+  const [left, right] = socketpair(AF_UNIX!, SOCK_DGRAM);
+  await sendFds(left, [enc.encode("here is a socket")], [udpServer.fileno()]);
+  const { data, fds } = await recvFds(right, 64, 4);
+  using adopted = new Socket(undefined, undefined, undefined, fds[0]);
+  show("received with SCM_RIGHTS", data);
+  show("adopted descriptor", `${adopted}`);
+  using client = socket(AF_INET, SOCK_DGRAM);
+  for (let i = 0; i < 64; i++) {
+    client.sendtoSync(enc.encode(`datagram ${i}`), adopted.getsockname());
+  }
+  const batch = adopted.recvmmsgSync(64, 64);
+  show("recvmmsg: datagrams in one call", batch.length);
+  const infos = await getaddrinfo("localhost", "http", AF_INET, SOCK_STREAM);
+  show('getaddrinfo("localhost", "http")', infos[0].address);
+  left.close();
+  right.close();
 }
 
 async function pythonPeer(): Promise<void> {
@@ -184,6 +210,8 @@ console.log("UDP:");
 udp();
 console.log("Async forms (never block the thread):");
 await asyncForms();
+console.log("Messages, descriptors, batches, the resolver:");
+await messages();
 console.log("A Python peer:");
 await pythonPeer();
 console.log("done.");
