@@ -11,9 +11,12 @@
  * `Atomics.waitAsync`. An eventfd interrupts that wait when the last waiter
  * leaves, so an idle process exits.
  *
- * Interest is registered `EPOLLONESHOT` and re-armed per wait, so an event
- * is reported once whichever thread polls, and an fd nobody waits for
- * never wakes the loop.
+ * Interest is registered edge-triggered (`EPOLLET`) and stays: a socket
+ * that waits again for the same direction costs no `epoll_ctl`. Edges are
+ * safe here because every wait follows an attempt that met `EAGAIN`, so
+ * whatever arrives after it is a new edge; each edge is reported once,
+ * whichever thread polls. An edge nobody waits for narrows the interest,
+ * so an idle socket does not keep waking the loop.
  *
  * @module
  */
@@ -27,7 +30,7 @@ const EPOLLOUT = C.EPOLLOUT;
 const EPOLLERR = C.EPOLLERR;
 const EPOLLHUP = C.EPOLLHUP;
 const EPOLLRDHUP = C.EPOLLRDHUP ?? 0;
-const EPOLLONESHOT = C.EPOLLONESHOT;
+const EPOLLET = C.EPOLLET;
 const EPOLL_CTL_ADD = C.EPOLL_CTL_ADD;
 const EPOLL_CTL_MOD = C.EPOLL_CTL_MOD;
 const EPOLL_CTL_DEL = C.EPOLL_CTL_DEL;
@@ -58,6 +61,8 @@ interface FdState {
   waiters: Waiter[];
   /** epoll knows this fd (ADD done). */
   added: boolean;
+  /** The epoll events registered (without EPOLLET). */
+  mask: number;
 }
 
 /** Blocks off-thread until the epoll set has events; returns how many. */
@@ -68,6 +73,14 @@ interface BlockingWaiter {
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const EIGHT = size(8);
+
+/** The epoll events a set of waiters needs. */
+function epollEvents(waiters: readonly Waiter[]): number {
+  let want = 0;
+  for (const w of waiters) want |= w.events;
+  return ((want & READ) ? EPOLLIN | EPOLLRDHUP : 0) |
+    ((want & WRITE) ? EPOLLOUT : 0);
+}
 
 /** Runs `fn` on the next macrotask turn (both runtimes have setImmediate). */
 const immediate: (fn: () => void) => void =
@@ -119,19 +132,26 @@ class Reactor {
     return libc.epoll_ctl(this.#epfd, op, fd, this.#ctl);
   }
 
-  /** Re-arms a one-shot registration for the union of what waiters want. */
+  /** Makes sure the registration covers what the waiters want. */
   #arm(fd: number, st: FdState): void {
-    let want = 0;
-    for (const w of st.waiters) want |= w.events;
-    if (want === 0) return;
-    const ev = ((want & READ) ? EPOLLIN | EPOLLRDHUP : 0) |
-      ((want & WRITE) ? EPOLLOUT : 0) | EPOLLONESHOT;
-    // A registration stays (disarmed) between waits: one MOD re-arms it.
+    const want = epollEvents(st.waiters);
+    if (st.added && (st.mask & want) === want) return;
+    this.#register(fd, st, st.added ? st.mask | want : want);
+  }
+
+  /** Registers `fd` for `mask` (edge-triggered). */
+  #register(fd: number, st: FdState, mask: number): void {
     // ENOENT: the number was closed and reused behind our back.
-    if (st.added && this.#tryControl(EPOLL_CTL_MOD, fd, ev, fd) === 0) return;
-    if (st.added && errno() !== ENOENT) throw errnoError(errno(), "epoll_ctl");
-    this.#control(EPOLL_CTL_ADD, fd, ev, fd);
+    if (st.added) {
+      if (this.#tryControl(EPOLL_CTL_MOD, fd, mask | EPOLLET, fd) === 0) {
+        st.mask = mask;
+        return;
+      }
+      if (errno() !== ENOENT) throw errnoError(errno(), "epoll_ctl");
+    }
+    this.#control(EPOLL_CTL_ADD, fd, mask | EPOLLET, fd);
     st.added = true;
+    st.mask = mask;
   }
 
   /**
@@ -150,7 +170,7 @@ class Reactor {
     this.#init();
     let st = this.#fds.get(fd);
     if (st === undefined) {
-      st = { waiters: [], added: false };
+      st = { waiters: [], added: false, mask: 0 };
       this.#fds.set(fd, st);
     }
     const state = st;
@@ -335,13 +355,23 @@ class Reactor {
       for (const w of st.waiters) (w.events & ready ? wake : keep).push(w);
       st.waiters = keep;
       this.#count -= wake.length;
-      if (keep.length > 0) this.#arm(token, st);
+      if (wake.length === 0) {
+        // Nobody wanted this edge: narrow the interest to what is wanted.
+        const want = epollEvents(keep);
+        if (want !== st.mask) this.#tryControlFor(token, st, want);
+      }
       for (const w of wake) {
         w.cleanup();
         w.resolve();
       }
     }
     if (this.#count === 0) this.#idle();
+  }
+
+  #tryControlFor(fd: number, st: FdState, mask: number): void {
+    if (this.#tryControl(EPOLL_CTL_MOD, fd, mask | EPOLLET, fd) === 0) {
+      st.mask = mask;
+    }
   }
 
   #failAll(e: unknown): void {
