@@ -140,8 +140,7 @@ const MSG_CTRUNC = need("MSG_CTRUNC");
 const MSG_NOSIGNAL = C.MSG_NOSIGNAL ?? 0;
 const MSG_DONTWAIT = C.MSG_DONTWAIT ?? 0;
 const MSG_CMSG_CLOEXEC = C.MSG_CMSG_CLOEXEC ?? 0;
-// Linux's value; CPython exports no MSG_WAITFORONE, so the table lacks it.
-const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0x10000;
+const MSG_WAITFORONE = C.MSG_WAITFORONE ?? 0;
 // lseek(2) whence values; POSIX fixes them.
 const SEEK_SET = 0;
 const SEEK_CUR = 1;

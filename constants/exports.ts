@@ -788,6 +788,9 @@ export const MSG_TRUNC: number = C.MSG_TRUNC as number;
 /** Message flag for send/recv `MSG_WAITALL`. */
 export const MSG_WAITALL: number = C.MSG_WAITALL as number;
 
+/** Message flag for send/recv `MSG_WAITFORONE`. Not in CPython's `socket` module. `undefined` where the platform lacks it. */
+export const MSG_WAITFORONE: number | undefined = C.MSG_WAITFORONE;
+
 /** Netlink protocol, the third argument of socket(AF_NETLINK, …) `NETLINK_CRYPTO`. `undefined` where the platform lacks it. */
 export const NETLINK_CRYPTO: number | undefined = C.NETLINK_CRYPTO;
 

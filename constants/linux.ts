@@ -262,6 +262,7 @@ export const linux: PlatformTables = {
     MSG_PEEK: 2,
     MSG_TRUNC: 32,
     MSG_WAITALL: 256,
+    MSG_WAITFORONE: 65536,
     NETLINK_CRYPTO: 21,
     NETLINK_DNRTMSG: 14,
     NETLINK_FIREWALL: 3,

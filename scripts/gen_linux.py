@@ -406,6 +406,7 @@ LIBRARY_NAMES = {
     "MSG_CMSG_CLOEXEC": "recvmsg() of SCM_RIGHTS without leaking fds",
     "MSG_NOSIGNAL": "send() without SIGPIPE",
     "MSG_DONTWAIT": "one non-blocking attempt on a blocking socket",
+    "MSG_WAITFORONE": "recvmmsg() returns once one datagram is in",
     "SO_DOMAIN": "family of a socket made by fromfd()",
     "SO_PROTOCOL": "protocol of a socket made by fromfd()",
     "SO_PASSCRED": "AF_UNIX credentials (recvmsg)",
