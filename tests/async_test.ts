@@ -47,6 +47,19 @@ function random(n: number, seed: number): Uint8Array {
   return b;
 }
 
+/** A connected TCP pair whose server end resets (linger 0) on close. */
+async function resettingPair(): Promise<[Socket, Socket]> {
+  using srv = listener();
+  const c = socket();
+  const accepting = srv.accept();
+  await c.connect(srv.getsockname());
+  const [conn] = await accepting;
+  const linger = new Uint8Array(8);
+  new DataView(linger.buffer).setInt32(0, 1, true);
+  conn.setsockopt(SOL_SOCKET, SO_LINGER, linger);
+  return [c, conn];
+}
+
 async function recvExactly(s: Socket, n: number): Promise<Uint8Array> {
   const out = new Uint8Array(n);
   let got = 0;
@@ -108,14 +121,8 @@ test("async connect to a closed port rejects with ConnectionRefusedError", async
 });
 
 test("a peer reset mid-stream rejects async recv with ConnectionResetError", async () => {
-  using srv = listener();
-  using c = socket();
-  const accepting = srv.accept();
-  await c.connect(srv.getsockname());
-  const [conn] = await accepting;
-  const linger = new Uint8Array(8);
-  new DataView(linger.buffer).setInt32(0, 1, true);
-  conn.setsockopt(SOL_SOCKET, SO_LINGER, linger);
+  const [c, conn] = await resettingPair();
+  using _c = c;
   await c.sendAll(bytes("unread"));
   const pending = c.recv(10).then(() => "data", (e) => e);
   await sleep(20);
@@ -334,14 +341,8 @@ test("cancelling the readable shuts down the read side; closing the writable sen
 });
 
 test("stream errors surface as OSError", async () => {
-  using srv = listener();
-  using c = socket();
-  const accepting = srv.accept();
-  await c.connect(srv.getsockname());
-  const [conn] = await accepting;
-  const linger = new Uint8Array(8);
-  new DataView(linger.buffer).setInt32(0, 1, true);
-  conn.setsockopt(SOL_SOCKET, SO_LINGER, linger);
+  const [c, conn] = await resettingPair();
+  using _c = c;
   await c.sendAll(bytes("x"));
   conn.close();
   const reader = c.readable.getReader();
